@@ -1,0 +1,64 @@
+"""Sends the queued surveys; a duplicate delivery of a message sends nothing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from surveys.adapters.store import utcnow
+from surveys.batch import ReportingBatchProcessor
+from surveys.bootstrap import branding, kustomer_client, link_signing_key, mailer
+from surveys.config import settings
+from surveys.domain.survey_request import SurveyRequest
+from surveys.observability import logger, metrics, tracer
+from surveys.usecases.send_survey import send_survey
+
+processor = ReportingBatchProcessor(event_type=EventType.SQS)
+idempotency = IdempotencyConfig(event_key_jmespath="survey_id")
+persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+
+
+@idempotent_function(
+    data_keyword_argument="request", config=idempotency, persistence_store=persistence
+)
+def send_once(request: SurveyRequest) -> dict[str, Any]:
+    now = utcnow()
+    outcome = send_survey(
+        request,
+        customers=kustomer_client(),
+        mailer=mailer(),
+        branding=branding(),
+        links_expire_at=now + settings().link_lifetime,
+        signing_key=link_signing_key(),
+        now=now,
+    )
+    metrics.add_metric(f"Surveys{outcome.status.capitalize()}", MetricUnit.Count, 1)
+    return asdict(outcome)
+
+
+def handle_record(record: SQSRecord) -> dict[str, Any]:
+    request = SurveyRequest.model_validate_json(record.body)
+    logger.append_keys(survey_id=request.survey_id, conversation_id=request.conversation_id)
+    return send_once(request=request)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    idempotency.register_lambda_context(context)
+    kustomer_client().set_time_left(lambda: context.get_remaining_time_in_millis() / 1000)
+    return process_partial_response(
+        event=event, record_handler=handle_record, processor=processor, context=context
+    )

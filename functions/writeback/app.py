@@ -1,0 +1,47 @@
+"""Writes each new or changed rating back into Kustomer as a note and custom attributes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from surveys.adapters.store import utcnow
+from surveys.batch import ReportingBatchProcessor
+from surveys.bootstrap import kustomer_client
+from surveys.observability import logger, metrics, tracer
+from surveys.usecases.write_back import RatingVersion, write_back_rating
+
+processor = ReportingBatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def handle_record(record: DynamoDBRecord) -> dict[str, Any]:
+    if record.event_name is DynamoDBRecordEventName.REMOVE or record.dynamodb is None:
+        return {"result": "ignored"}
+    survey_id = str(record.dynamodb.keys["survey_id"])
+    logger.append_keys(survey_id=survey_id)
+    delivered = RatingVersion.from_stream_image(record.dynamodb.raw_event["NewImage"])
+    outcome = write_back_rating(
+        survey_id, kustomer=kustomer_client(), now=utcnow(), delivered=delivered
+    )
+    if outcome.result == "written":
+        metrics.add_metric("WritebacksDone", MetricUnit.Count, 1)
+    return asdict(outcome)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    kustomer_client().set_time_left(lambda: context.get_remaining_time_in_millis() / 1000)
+    return process_partial_response(
+        event=event, record_handler=handle_record, processor=processor, context=context
+    )

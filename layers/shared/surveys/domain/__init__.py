@@ -1,0 +1,1 @@
+"""Business rules: plain functions and value objects, no I/O."""

@@ -1,0 +1,116 @@
+"""The three survey metrics: question, scale, labels, and how a score counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    question: str
+    lowest: int
+    highest: int
+    score_labels: dict[int, str]
+    positive_from: int
+    negative_up_to: int
+
+    @property
+    def scores(self) -> range:
+        return range(self.lowest, self.highest + 1)
+
+    @property
+    def score_attribute(self) -> str:
+        # Kustomer custom attribute system names carry their type as suffix (Num, Txt, ...).
+        return f"{self.key}ScoreNum"
+
+    @property
+    def comment_attribute(self) -> str:
+        return f"{self.key}CommentTxt"
+
+    def question_for(self, company_name: str) -> str:
+        return self.question.format(company=company_name)
+
+    def is_valid_score(self, score: int) -> bool:
+        return self.lowest <= score <= self.highest
+
+    def label(self, score: int) -> str:
+        return self.score_labels.get(score, str(score))
+
+    def sentiment(self, score: int) -> Sentiment:
+        if score >= self.positive_from:
+            return Sentiment.POSITIVE
+        if score <= self.negative_up_to:
+            return Sentiment.NEGATIVE
+        return Sentiment.NEUTRAL
+
+
+CES = Metric(
+    key="ces",
+    name="Customer Effort Score",
+    question="{company} made it easy for me to handle my issue.",
+    lowest=1,
+    highest=7,
+    score_labels={
+        1: "Strongly disagree",
+        2: "Disagree",
+        3: "Somewhat disagree",
+        4: "Neither agree nor disagree",
+        5: "Somewhat agree",
+        6: "Agree",
+        7: "Strongly agree",
+    },
+    positive_from=5,
+    negative_up_to=3,
+)
+
+CSAT = Metric(
+    key="csat",
+    name="Customer Satisfaction",
+    question="How satisfied are you with the support you received?",
+    lowest=1,
+    highest=5,
+    score_labels={
+        1: "Very dissatisfied",
+        2: "Dissatisfied",
+        3: "Neutral",
+        4: "Satisfied",
+        5: "Very satisfied",
+    },
+    positive_from=4,
+    negative_up_to=2,
+)
+
+NPS = Metric(
+    key="nps",
+    name="Net Promoter Score",
+    question="How likely are you to recommend {company} to a friend or colleague?",
+    lowest=0,
+    highest=10,
+    score_labels={0: "Not at all likely", 10: "Extremely likely"},
+    positive_from=9,
+    negative_up_to=6,
+)
+
+METRICS: dict[str, Metric] = {metric.key: metric for metric in (CES, CSAT, NPS)}
+
+
+class UnknownMetricError(ValueError):
+    pass
+
+
+def metric_by_key(key: str) -> Metric:
+    try:
+        return METRICS[key.lower()]
+    except KeyError:
+        raise UnknownMetricError(
+            f"unknown metric {key!r}; expected one of {', '.join(METRICS)}"
+        ) from None

@@ -1,0 +1,33 @@
+"""Which slice of conversation history a scan covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class ScanWindow:
+    """Conversations last updated in [since, until] are due; `until` is now minus the quiet time."""
+
+    since: datetime
+    until: datetime
+
+    @property
+    def is_empty(self) -> bool:
+        return self.since > self.until
+
+
+def first_watermark(
+    activated_at: datetime, quiet_period: timedelta, backfill: timedelta
+) -> datetime:
+    """On activation only conversations whose quiet period ends after it are due, plus a backfill.
+
+    A conversation updated at T goes quiet at T + quiet_period; it is new work after activation
+    when T + quiet_period > activated_at.
+    """
+    return activated_at - quiet_period - backfill
+
+
+def scan_window(watermark: datetime, now: datetime, quiet_period: timedelta) -> ScanWindow:
+    return ScanWindow(since=watermark, until=now - quiet_period)

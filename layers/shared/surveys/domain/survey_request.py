@@ -1,0 +1,15 @@
+"""The message the scanner puts on the survey queue for the sender."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SurveyRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    survey_id: str = Field(min_length=1)
+    conversation_id: str = Field(min_length=1)
+    customer_id: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    assigned_user_id: str | None = None

@@ -1,0 +1,327 @@
+"""`make demo`: the whole survey pipeline, locally, on moto and the Kustomer simulator.
+
+One cycle by default: scan, send, let simulated recipients answer some surveys, write the
+answers back to Kustomer, scan again to show nothing is sent twice, print a summary and check
+it. With --serve it keeps running until Ctrl-C, and you answer the surveys yourself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import random
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from local.kustomer_sim import KustomerSimulator, SeedSummary
+from local.runtime.runtime import LocalRuntime, RuntimeOptions, SentEmail
+
+SIMULATOR_API_KEY = "local-simulator-key"
+DEMO_PARAMETERS = {
+    "SenderAddress": "surveys@acme.example.com",
+    "SenderName": "Acme Support",
+    "CompanyName": "Acme",
+    # The seeded history is up to ten days old: survey it, as a backfill would on activation.
+    "BackfillHours": "720",
+    "LogLevel": "WARNING",
+}
+COMMENTS = [
+    "Quick answer, thank you!",
+    "Took three emails to get there.",
+    "Great help from Maya <3",
+    "",
+]
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--kustomer-url", help="a Kustomer-compatible API root instead of the built-in simulator"
+    )
+    parser.add_argument(
+        "--api-key", help="API key for --kustomer-url (else $KUSTOMER_API_KEY, else a prompt)"
+    )
+    parser.add_argument(
+        "--outbox", type=Path, help="write every email sent as an .eml file in this folder"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8642, help="port of the rating pages (0 = any free port)"
+    )
+    parser.add_argument(
+        "--serve", action="store_true", help="keep scanning and delivering until Ctrl-C"
+    )
+    parser.add_argument(
+        "--scan-interval", type=float, default=5.0, help="seconds between scans with --serve"
+    )
+    parser.add_argument(
+        "--no-simulated-clicks", action="store_true", help="nobody answers the surveys"
+    )
+    parser.add_argument("--eligible", type=int, default=12, help="eligible conversations to seed")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a template.yaml parameter, e.g. --param QuietHours=24",
+    )
+    arguments = parser.parse_args(argv)
+    if arguments.api_key and not arguments.kustomer_url:
+        parser.error("--api-key goes with --kustomer-url")
+    for item in arguments.param:
+        if "=" not in item:
+            parser.error(f"--param takes NAME=VALUE, got {item!r}")
+    return arguments
+
+
+def _api_key(arguments: argparse.Namespace) -> str:
+    key = arguments.api_key or os.environ.get("KUSTOMER_API_KEY")
+    if key:
+        return str(key)
+    if not sys.stdin.isatty():
+        raise SystemExit(
+            "--kustomer-url needs an API key: --api-key, $KUSTOMER_API_KEY or a terminal"
+        )
+    return getpass.getpass("Kustomer API key (not echoed): ")
+
+
+@dataclass
+class RecipientActions:
+    """What the simulated recipients did, to check the outcome against."""
+
+    final_scores: dict[str, int] = field(default_factory=dict)
+    versions: Counter[str] = field(default_factory=Counter)
+    comments: dict[str, str] = field(default_factory=dict)
+    prefetched_only: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+
+def _answer(link: str, score: int, comment: str) -> None:
+    page = requests.get(link, timeout=10)
+    page.raise_for_status()
+    form_url = link.split("?", 1)[0]
+    thanks = requests.post(form_url, data={"score": str(score), "comment": comment}, timeout=10)
+    thanks.raise_for_status()
+
+
+def simulate_recipients(emails: list[SentEmail], seed: int = 7) -> RecipientActions:
+    """Most recipients answer, some ignore the email, one mail gateway pre-fetches every link
+    (which must record nothing), and one recipient changes their mind."""
+    rng = random.Random(seed)
+    actions = RecipientActions()
+    for index, message in enumerate(sorted(emails, key=lambda sent: sent.survey_id)):
+        links = message.rating_links()
+        survey_id = message.survey_id
+        if index == 0:
+            for link in links.values():
+                requests.get(link, timeout=10).raise_for_status()
+            actions.prefetched_only.append(survey_id)
+            continue
+        if index % 4 == 3:
+            actions.ignored.append(survey_id)
+            continue
+        score = rng.choice(list(links))
+        comment = rng.choice(COMMENTS)
+        _answer(links[score], score, comment)
+        actions.final_scores[survey_id], actions.versions[survey_id] = score, 1
+        actions.comments[survey_id] = comment
+        if index == 1:
+            changed = min(links) if score != min(links) else max(links)
+            _answer(links[changed], changed, comment)
+            actions.final_scores[survey_id], actions.versions[survey_id] = changed, 2
+    return actions
+
+
+def _references(simulator: KustomerSimulator, conversation_id: str, survey_id: str) -> int:
+    return sum(
+        f"Survey reference: {survey_id} v" in str(note["attributes"].get("body", ""))
+        for note in simulator.notes_for(conversation_id)
+    )
+
+
+def check_and_summarize(
+    runtime: LocalRuntime,
+    simulator: KustomerSimulator,
+    seeded: SeedSummary,
+    actions: RecipientActions,
+    second_scan_queued: int,
+) -> list[str]:
+    """Print the table and return the problems found (none when the pipeline behaved)."""
+    emails_per_survey = Counter(message.survey_id for message in runtime.sent_emails())
+    surveys = {item["survey_id"]: item for item in runtime.table_items("SurveysTable")}
+    ratings = {item["survey_id"]: item for item in runtime.table_items("RatingsTable")}
+    rows = [(conversation, "eligible") for conversation in seeded.eligible]
+    rows += [(conversation, "no email address") for conversation in seeded.no_email]
+    rows += [(conversation, f"not due: {why}") for conversation, why in seeded.ineligible.items()]
+    problems: list[str] = []
+    header = (
+        f"{'conversation':<26} {'seeded as':<30} {'survey':<8} {'emails':>6}  "
+        f"{'answer':<22} {'notes':>5} {'cesScoreNum':>11}"
+    )
+    print(header)
+    print("-" * len(header))
+    for conversation_id, seeded_as in rows:
+        survey_id = f"ces-{conversation_id}"
+        survey = surveys.get(survey_id, {})
+        rating = ratings.get(survey_id)
+        custom = simulator.conversation(conversation_id)["attributes"].get("custom") or {}
+        notes = _references(simulator, conversation_id, survey_id)
+        emails = emails_per_survey[survey_id]
+        if survey_id in actions.prefetched_only:
+            answer = "link scanner only"
+        elif survey_id in actions.ignored:
+            answer = "not answered"
+        elif rating is not None:
+            answer = f"{int(rating['score'])}" + (" changed" if int(rating["version"]) > 1 else "")
+            answer += " + comment" if rating.get("comment") else ""
+        else:
+            answer = "-"
+        print(
+            f"{conversation_id:<26} {seeded_as:<30} {survey.get('status', '-'):<8} {emails:>6}  "
+            f"{answer:<22} {notes:>5} {custom.get('cesScoreNum', '-')!s:>11}"
+        )
+        if seeded_as == "eligible" and (emails != 1 or survey.get("status") != "sent"):
+            problems.append(f"{conversation_id}: eligible but got {emails} emails")
+        if seeded_as != "eligible" and emails:
+            problems.append(f"{conversation_id}: {seeded_as} but got {emails} emails")
+        if seeded_as == "no email address" and survey.get("status") != "skipped":
+            problems.append(f"{conversation_id}: customer without email not recorded as skipped")
+        expected_score = actions.final_scores.get(survey_id)
+        if expected_score is not None and (
+            custom.get("cesScoreNum") != expected_score or notes != actions.versions[survey_id]
+        ):
+            problems.append(
+                f"{conversation_id}: rating {expected_score} not written back exactly once"
+            )
+        if expected_score is None and (rating is not None or notes):
+            problems.append(f"{conversation_id}: has a rating or note nobody gave")
+    print()
+    answered = len(actions.final_scores)
+    prefetched_rated = sum(survey_id in ratings for survey_id in actions.prefetched_only)
+    print(
+        f"Surveys emailed: {sum(emails_per_survey.values())} "
+        f"for {len(seeded.eligible)} eligible conversations"
+    )
+    print(f"Answers recorded and written back as notes and attributes: {answered}")
+    print(
+        f"Link-scanner pre-fetches that recorded a rating: {prefetched_rated} "
+        f"of {len(actions.prefetched_only)} emails"
+    )
+    print(f"Second scan queued {second_scan_queued} new surveys (expected 0)")
+    if second_scan_queued:
+        problems.append(f"second scan queued {second_scan_queued} surveys")
+    return problems
+
+
+def _queued(scan_results: list[dict[str, Any]]) -> int:
+    return sum(int(report["queued"]) for result in scan_results for report in result["reports"])
+
+
+def run_once(
+    runtime: LocalRuntime,
+    simulator: KustomerSimulator | None,
+    seeded: SeedSummary | None,
+    clicks: bool,
+) -> int:
+    started = time.monotonic()
+    queued = _queued(runtime.scan())
+    print(f"Scan: {queued} surveys queued")
+    handled, failed = runtime.deliver()
+    print(
+        f"Sender: {handled} messages handled, {failed} failed, "
+        f"{len(runtime.sent_emails())} emails sent"
+    )
+    actions = RecipientActions()
+    if clicks and simulator is not None:
+        actions = simulate_recipients(runtime.sent_emails())
+        print(
+            f"Recipients: {len(actions.final_scores)} answered, "
+            f"{len(actions.ignored)} ignored the email"
+        )
+    print(f"Writeback: {runtime.write_back()} stream records processed")
+    second = _queued(runtime.scan())
+    runtime.deliver()
+    print(f"Cycle took {time.monotonic() - started:.1f}s\n")
+    if simulator is None or seeded is None:
+        for item in runtime.table_items("SurveysTable"):
+            print(f"{item['survey_id']:<40} {item['status']:<8} {item.get('skip_reason') or ''}")
+        return 0
+    problems = check_and_summarize(runtime, simulator, seeded, actions, second)
+    if problems:
+        print("\nDemo FAILED:\n  " + "\n  ".join(problems))
+        return 1
+    print(
+        "\nDemo OK: every eligible conversation got exactly one survey, none other did, "
+        "and every answer is in Kustomer."
+    )
+    return 0
+
+
+def serve(runtime: LocalRuntime, interval: float) -> int:
+    print(
+        f"Serving rating pages on {runtime.base_url}; scanning every {interval:g}s. Ctrl-C stops."
+    )
+    seen = 0
+    try:
+        while True:
+            runtime.scan()
+            runtime.deliver()
+            for message in runtime.sent_emails()[seen:]:
+                links = message.rating_links()
+                print(
+                    f"Survey {message.survey_id} sent to {', '.join(message.recipients)}: "
+                    f"{links[max(links)]}"
+                )
+            seen = len(runtime.sent_emails())
+            runtime.write_back()
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        print("\nStopped.")
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse_arguments(argv)
+    overrides = dict(item.split("=", 1) for item in arguments.param)
+    simulator: KustomerSimulator | None = None
+    seeded: SeedSummary | None = None
+    if arguments.kustomer_url:
+        api_url, api_key = arguments.kustomer_url, _api_key(arguments)
+        print(f"Kustomer: {api_url} (AWS stays in moto: this is a dry run)")
+    else:
+        simulator = KustomerSimulator(api_key=SIMULATOR_API_KEY)
+        api_url, api_key = simulator.start(), SIMULATOR_API_KEY
+        seeded = simulator.seed_demo(eligible=arguments.eligible)
+        print(
+            f"Kustomer simulator: {api_url}, seeded {len(seeded.eligible)} eligible conversations, "
+            f"{len(seeded.ineligible)} not due, {len(seeded.no_email)} without an email address"
+        )
+    runtime = LocalRuntime(
+        RuntimeOptions(
+            kustomer_api_key=api_key,
+            parameters={**DEMO_PARAMETERS, "KustomerOrgUrl": api_url, **overrides},
+            port=arguments.port,
+            outbox=arguments.outbox,
+        )
+    ).start()
+    print(f"AWS (moto): {runtime.moto.url}; rating pages: {runtime.base_url}")
+    if arguments.outbox:
+        print(f"Outbox: {arguments.outbox.resolve()}")
+    try:
+        if arguments.serve:
+            return serve(runtime, arguments.scan_interval)
+        return run_once(runtime, simulator, seeded, clicks=not arguments.no_simulated_clicks)
+    finally:
+        runtime.stop()
+        if simulator is not None:
+            simulator.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

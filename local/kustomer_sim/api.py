@@ -1,0 +1,436 @@
+"""The simulated Kustomer REST API, independent of the HTTP transport that carries it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from local.kustomer_sim.rate_limit import FixedWindowLimiter
+from local.kustomer_sim.resources import (
+    JsonObject,
+    conversation_resource,
+    customer_resource,
+    note_resource,
+    user_resource,
+)
+from local.kustomer_sim.search import CUSTOM_KIND_BY_SUFFIX, SearchError, search_conversations
+from local.kustomer_sim.store import NoteRecord, Store, UserRecord
+from local.kustomer_sim.timestamps import to_millis
+
+SEARCH_PAGE_SIZE_MAX = 500
+# Search pages stop at 100: developer.kustomer.com/docs/guides/search-recipes describes
+# "exporting beyond the 100-page limit" with narrower queries.
+SEARCH_PAGE_MAX = 100
+LIST_PAGE_SIZE_MAX = 100
+DEFAULT_PAGE_SIZE = 100
+NOTE_BODY_MAX = 10_240
+NOTES_PER_CUSTOMER_PER_MINUTE = 120
+ORG_LIMIT_KEY = "org"
+
+Item = TypeVar("Item")
+
+# Role names for search and notes are the documented ones (create-customer-search,
+# create-note); the others follow the same legacy / permission-set pattern.
+SEARCH_ROLES = ("org.permission.search.create", "org.user.search.read", "org.admin.search.read")
+CONVERSATION_READ_ROLES = ("org.permission.conversation.read", "org.user.conversation.read")
+CONVERSATION_WRITE_ROLES = ("org.permission.conversation.update", "org.user.conversation.write")
+CUSTOMER_READ_ROLES = ("org.permission.customer.read", "org.user.customer.read")
+NOTE_CREATE_ROLES = ("org.permission.note.create", "org.user.note.write")
+NOTE_READ_ROLES = ("org.permission.note.read", "org.user.note.read")
+USER_READ_ROLES = ("org.permission.user.read", "org.user.user.read", "org.admin.user.read")
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: HTTPStatus, detail: str, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    method: str
+    path: str
+    query: Mapping[str, Sequence[str]]
+    authorization: str | None
+    body: bytes
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: JsonObject
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_body(status: HTTPStatus, detail: str) -> JsonObject:
+    return {"errors": [{"status": str(status.value), "title": status.phrase, "detail": detail}]}
+
+
+def role_granted(required: Sequence[str], granted: Sequence[str]) -> bool:
+    """Whether any required role is held, directly or through its umbrella role.
+
+    Assumption: the broad legacy roles a survey integration asks for (`org.user.read`,
+    `org.admin.write`, ...) cover every `org.<scope>.<object>.<access>` role beneath them.
+    """
+    for role in required:
+        parts = role.split(".")
+        umbrella = f"org.{parts[1]}.{parts[-1]}" if len(parts) == 4 else role
+        if role in granted or umbrella in granted:
+            return True
+    return False
+
+
+Handler = Callable[[ApiRequest, re.Match[str]], ApiResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    roles: tuple[str, ...]
+    handler: Handler
+
+
+class KustomerApi:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        api_key: str,
+        api_user: UserRecord,
+        roles: Sequence[str],
+        org_id: str,
+        rate_limit_per_minute: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._api_key = api_key
+        self._api_user = api_user
+        self._roles = list(roles)
+        self._org_id = org_id
+        self._clock = clock
+        self._org_limiter = FixedWindowLimiter(rate_limit_per_minute)
+        self._note_limiter = FixedWindowLimiter(NOTES_PER_CUSTOMER_PER_MINUTE)
+        object_id = r"(?P<id>[^/]+)"
+        # The first route whose path and method match wins, so /v1/users/current must come
+        # before /v1/users/{id}.
+        self._routes = [
+            Route("POST", re.compile(r"/v1/customers/search"), SEARCH_ROLES, self._search),
+            Route(
+                "GET",
+                re.compile(r"/v1/customers/" + object_id),
+                CUSTOMER_READ_ROLES,
+                self._get_customer,
+            ),
+            Route(
+                "GET",
+                re.compile(r"/v1/conversations/" + object_id + "/notes"),
+                NOTE_READ_ROLES,
+                self._list_notes,
+            ),
+            Route(
+                "GET",
+                re.compile(r"/v1/conversations/" + object_id),
+                CONVERSATION_READ_ROLES,
+                self._get_conversation,
+            ),
+            Route(
+                "PATCH",
+                re.compile(r"/v1/conversations/" + object_id),
+                CONVERSATION_WRITE_ROLES,
+                self._update_conversation,
+            ),
+            Route("POST", re.compile(r"/v1/notes"), NOTE_CREATE_ROLES, self._create_note),
+            Route("GET", re.compile(r"/v1/users/current"), (), self._current_user),
+            Route("GET", re.compile(r"/v1/users"), USER_READ_ROLES, self._list_users),
+            Route("GET", re.compile(r"/v1/users/" + object_id), USER_READ_ROLES, self._get_user),
+        ]
+
+    def now(self) -> datetime:
+        return to_millis(self._clock())
+
+    def handle(self, request: ApiRequest) -> ApiResponse:
+        try:
+            response = self._authorised(request)
+        except ApiError as error:
+            response = ApiResponse(error.status, error_body(error.status, error.detail))
+            response.headers.update(error.headers)
+        response.headers.update(self.rate_limit_headers())
+        return response
+
+    def rate_limit_headers(self) -> dict[str, str]:
+        state = self._org_limiter.state(ORG_LIMIT_KEY, self.now())
+        return {
+            "x-ratelimit-limit": str(state.limit),
+            "x-ratelimit-remaining": str(state.remaining),
+            "x-ratelimit-reset": str(state.reset_seconds),
+        }
+
+    def _authorised(self, request: ApiRequest) -> ApiResponse:
+        if request.authorization != f"Bearer {self._api_key}":
+            raise ApiError(HTTPStatus.UNAUTHORIZED, "missing or invalid API key")
+        now = self.now()
+        if not self._org_limiter.acquire(ORG_LIMIT_KEY, now):
+            retry_after = max(self._org_limiter.state(ORG_LIMIT_KEY, now).reset_seconds, 1)
+            raise ApiError(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "organisation rate limit exceeded",
+                {"Retry-After": str(retry_after)},
+            )
+        route, match = self._route(request)
+        if route.roles and not role_granted(route.roles, self._roles):
+            raise ApiError(
+                HTTPStatus.FORBIDDEN, f"the API key needs one of the roles {', '.join(route.roles)}"
+            )
+        return route.handler(request, match)
+
+    def _route(self, request: ApiRequest) -> tuple[Route, re.Match[str]]:
+        path_found = False
+        for route in self._routes:
+            match = route.pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            path_found = True
+            if route.method == request.method:
+                return route, match
+        if path_found:
+            raise ApiError(HTTPStatus.METHOD_NOT_ALLOWED, f"{request.method} {request.path}")
+        raise ApiError(HTTPStatus.NOT_FOUND, f"no such resource: {request.path}")
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    def _search(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
+        body = _json_body(request)
+        page, page_size = _paging(request, SEARCH_PAGE_SIZE_MAX, clamp=False)
+        if page > SEARCH_PAGE_MAX:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"page must be at most {SEARCH_PAGE_MAX}")
+        with self._store.lock:
+            try:
+                found = search_conversations(
+                    self._store.conversations.values(),
+                    body,
+                    self._store.custom_attributes,
+                    self.now(),
+                )
+            except SearchError as error:
+                raise ApiError(HTTPStatus.BAD_REQUEST, str(error)) from error
+            return ApiResponse(
+                HTTPStatus.OK,
+                _page(
+                    found,
+                    lambda c: conversation_resource(c, self._org_id, self._api_user.id),
+                    request.path,
+                    page,
+                    page_size,
+                    last_page=SEARCH_PAGE_MAX,
+                ),
+            )
+
+    def _get_conversation(self, _: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        with self._store.lock:
+            return ApiResponse(HTTPStatus.OK, {"data": self._conversation(match["id"])})
+
+    def _update_conversation(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        body = _json_body(request)
+        unsupported = sorted(set(body) - {"custom"})
+        if unsupported:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                f"the simulator only updates custom attributes, not: {', '.join(unsupported)}",
+            )
+        custom = body.get("custom")
+        if not isinstance(custom, dict):
+            raise ApiError(HTTPStatus.BAD_REQUEST, "custom must be an object")
+        with self._store.lock:
+            conversation = self._store.conversations.get(match["id"])
+            if conversation is None:
+                raise _not_found("conversation", match["id"])
+            for name, value in custom.items():
+                self._check_custom_value(name, value)
+            conversation.custom.update(custom)
+            conversation.updated_at = conversation.modified_at = self.now()
+            conversation.rev += 1
+            return ApiResponse(HTTPStatus.OK, {"data": self._conversation(conversation.id)})
+
+    def _check_custom_value(self, name: str, value: object) -> None:
+        if name not in self._store.custom_attributes:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                f"custom attribute {name!r} is not defined on the conversation klass",
+            )
+        if value is None:
+            return
+        suffix = next(s for s in CUSTOM_KIND_BY_SUFFIX if name.endswith(s))
+        valid = {
+            "Num": isinstance(value, int | float) and not isinstance(value, bool),
+            "Str": isinstance(value, str),
+            "Txt": isinstance(value, str),
+            "Bool": isinstance(value, bool),
+            "At": isinstance(value, str),
+        }[suffix]
+        if not valid:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST, f"{name}: {value!r} does not fit its type suffix {suffix}"
+            )
+
+    def _get_customer(self, _: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        with self._store.lock:
+            customer = self._store.customers.get(match["id"])
+            if customer is None:
+                raise _not_found("customer", match["id"])
+            resource = customer_resource(customer, self._store, self._org_id)
+        return ApiResponse(HTTPStatus.OK, {"data": resource})
+
+    def _create_note(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
+        body = _json_body(request)
+        text = body.get("body")
+        if not isinstance(text, str) or not 1 <= len(text) <= NOTE_BODY_MAX:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST, f"body must be a string of 1 to {NOTE_BODY_MAX} characters"
+            )
+        conversation_id = body.get("conversation")
+        if not isinstance(conversation_id, str):
+            raise ApiError(HTTPStatus.BAD_REQUEST, "conversation must be a conversation id")
+        with self._store.lock:
+            conversation = self._store.conversations.get(conversation_id)
+            if conversation is None:
+                raise _not_found("conversation", conversation_id)
+            customer_id = body.get("customer", conversation.customer_id)
+            if customer_id != conversation.customer_id:
+                raise ApiError(
+                    HTTPStatus.BAD_REQUEST, "customer does not match the conversation's customer"
+                )
+            now = self.now()
+            if not self._note_limiter.acquire(customer_id, now):
+                retry_after = max(self._note_limiter.state(customer_id, now).reset_seconds, 1)
+                raise ApiError(
+                    HTTPStatus.TOO_MANY_REQUESTS,
+                    f"more than {NOTES_PER_CUSTOMER_PER_MINUTE} notes a minute for this customer",
+                    {"Retry-After": str(retry_after)},
+                )
+            note = NoteRecord(
+                id=self._store.new_id(now),
+                conversation_id=conversation_id,
+                customer_id=customer_id,
+                body=text,
+                created_at=now,
+                created_by_user_id=self._api_user.id,
+            )
+            self._store.notes[note.id] = note
+            # A note changes the conversation (noteCount), which moves its updatedAt.
+            conversation.note_count += 1
+            conversation.updated_at = now
+            conversation.rev += 1
+            return ApiResponse(HTTPStatus.CREATED, {"data": note_resource(note, self._org_id)})
+
+    def _list_notes(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        page, page_size = _paging(request, LIST_PAGE_SIZE_MAX, clamp=True)
+        with self._store.lock:
+            if match["id"] not in self._store.conversations:
+                raise _not_found("conversation", match["id"])
+            notes = sorted(
+                (n for n in self._store.notes.values() if n.conversation_id == match["id"]),
+                key=lambda n: n.id,
+            )
+            listing = _page(
+                notes, lambda n: note_resource(n, self._org_id), request.path, page, page_size
+            )
+        return ApiResponse(HTTPStatus.OK, listing)
+
+    def _list_users(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
+        page, page_size = _paging(request, LIST_PAGE_SIZE_MAX, clamp=True)
+        with self._store.lock:
+            users = sorted(self._store.users.values(), key=lambda u: u.id)
+            listing = _page(
+                users, lambda u: user_resource(u, self._org_id), request.path, page, page_size
+            )
+        return ApiResponse(HTTPStatus.OK, listing)
+
+    def _get_user(self, _: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        with self._store.lock:
+            user = self._store.users.get(match["id"])
+            if user is None:
+                raise _not_found("user", match["id"])
+            return ApiResponse(HTTPStatus.OK, {"data": user_resource(user, self._org_id)})
+
+    def _current_user(self, _: ApiRequest, __: re.Match[str]) -> ApiResponse:
+        resource = user_resource(self._api_user, self._org_id, roles=self._roles)
+        return ApiResponse(HTTPStatus.OK, {"data": resource})
+
+    def _conversation(self, conversation_id: str) -> JsonObject:
+        conversation = self._store.conversations.get(conversation_id)
+        if conversation is None:
+            raise _not_found("conversation", conversation_id)
+        return conversation_resource(conversation, self._org_id, self._api_user.id)
+
+
+def _not_found(kind: str, object_id: str) -> ApiError:
+    return ApiError(HTTPStatus.NOT_FOUND, f"{kind} {object_id} not found")
+
+
+def _json_body(request: ApiRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"body is not valid JSON: {error}") from error
+    if not isinstance(body, dict):
+        raise ApiError(HTTPStatus.BAD_REQUEST, "body must be a JSON object")
+    return body
+
+
+def _paging(request: ApiRequest, page_size_max: int, *, clamp: bool) -> tuple[int, int]:
+    def number(name: str, default: int) -> int:
+        values = request.query.get(name)
+        if not values:
+            return default
+        try:
+            return int(values[0])
+        except ValueError as error:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"{name} must be an integer") from error
+
+    page = number("page", 1)
+    page_size = number("pageSize", DEFAULT_PAGE_SIZE)
+    if page < 1 or page_size < 1:
+        raise ApiError(HTTPStatus.BAD_REQUEST, "page and pageSize start at 1")
+    if page_size > page_size_max:
+        if not clamp:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"pageSize must be at most {page_size_max}")
+        page_size = page_size_max
+    return page, page_size
+
+
+def _page(
+    items: Sequence[Item],
+    render: Callable[[Item], JsonObject],
+    path: str,
+    page: int,
+    page_size: int,
+    last_page: int | None = None,
+) -> JsonObject:
+    total_pages = max((len(items) + page_size - 1) // page_size, 1)
+    if last_page is not None:
+        total_pages = min(total_pages, last_page)
+
+    def link(number: int) -> str:
+        return f"{path}?page={number}&pageSize={page_size}"
+
+    start = (page - 1) * page_size
+    return {
+        "data": [render(item) for item in items[start : start + page_size]],
+        "links": {
+            "self": link(page),
+            "first": link(1),
+            "prev": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < total_pages else None,
+        },
+        "meta": {"page": page, "pageSize": page_size, "totalPages": total_pages},
+    }

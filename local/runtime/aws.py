@@ -1,0 +1,158 @@
+"""AWS for the local runtime: moto in server mode on loopback, provisioned from template.yaml."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import requests
+from moto.server import ThreadedMotoServer
+
+from local.runtime.template import TemplateResolver, resources_of_type
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+
+
+@dataclass
+class MotoEndpoint:
+    server: ThreadedMotoServer
+    url: str
+
+    def client(self, service: str) -> Any:
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.url,
+            region_name=REGION,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+    def reset(self) -> None:
+        """Forget every resource and item, as a fresh account would have."""
+        requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
+
+
+_shared_moto: MotoEndpoint | None = None
+
+
+def shared_moto() -> MotoEndpoint:
+    """One moto server per process, emptied for each runtime: the functions' AWS clients are
+    made once per process (as once per Lambda container) and keep pointing at it."""
+    global _shared_moto
+    if _shared_moto is None:
+        # One access-log line per AWS call would bury the runtime's own output.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        host, port = server.get_host_and_port()
+        _shared_moto = MotoEndpoint(server=server, url=f"http://{host}:{port}")
+    else:
+        _shared_moto.reset()
+    return _shared_moto
+
+
+def _physical_name(stack: str, logical_id: str) -> str:
+    return f"{stack}-{logical_id}"
+
+
+def _create_tables(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -> None:
+    dynamodb = moto.client("dynamodb")
+    for logical_id, resource in resources_of_type(
+        resolver.template, "AWS::DynamoDB::Table"
+    ).items():
+        properties = resolver.resolve(resource["Properties"])
+        name = _physical_name(stack, logical_id)
+        arguments: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": properties["KeySchema"],
+            "AttributeDefinitions": properties["AttributeDefinitions"],
+            "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        stream = properties.get("StreamSpecification")
+        if stream:
+            arguments["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": stream["StreamViewType"],
+            }
+        description = dynamodb.create_table(**arguments)["TableDescription"]
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        resolver.names.refs[logical_id] = name
+        resolver.names.attributes[(logical_id, "Arn")] = description["TableArn"]
+        if stream:
+            resolver.names.attributes[(logical_id, "StreamArn")] = description["LatestStreamArn"]
+
+
+def _create_queues(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -> None:
+    sqs = moto.client("sqs")
+    queues = resources_of_type(resolver.template, "AWS::SQS::Queue")
+    # Dead-letter queues first: the queues that redrive into them name their ARNs.
+    ordered = sorted(
+        queues.items(), key=lambda item: "RedrivePolicy" in item[1].get("Properties", {})
+    )
+    for logical_id, resource in ordered:
+        properties = resolver.resolve(resource.get("Properties", {}))
+        attributes = {
+            key: str(properties[key])
+            for key in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds")
+            if key in properties
+        }
+        if "RedrivePolicy" in properties:
+            attributes["RedrivePolicy"] = json.dumps(properties["RedrivePolicy"])
+        name = _physical_name(stack, logical_id)
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        resolver.names.refs[logical_id] = url
+        resolver.names.attributes[(logical_id, "Arn")] = arn
+        resolver.names.attributes[(logical_id, "QueueName")] = name
+
+
+def _create_secrets(
+    moto: MotoEndpoint, resolver: TemplateResolver, stack: str, values: dict[str, str]
+) -> None:
+    manager = moto.client("secretsmanager")
+    for logical_id, resource in resources_of_type(
+        resolver.template, "AWS::SecretsManager::Secret"
+    ).items():
+        properties = resource.get("Properties", {})
+        if logical_id in values:
+            value = values[logical_id]
+        elif "GenerateSecretString" in properties:
+            value = secrets.token_urlsafe(48)
+        else:
+            value = str(resolver.resolve(properties["SecretString"]))
+        name = _physical_name(stack, logical_id)
+        manager.create_secret(Name=name, SecretString=value)
+        # Secrets Manager takes a name wherever it takes an ARN, and a name survives a reset.
+        resolver.names.refs[logical_id] = name
+
+
+def _verify_sender(moto: MotoEndpoint, resolver: TemplateResolver) -> None:
+    # moto verifies identities at once; in AWS the SenderIdentity resource starts verification.
+    moto.client("ses").verify_email_identity(EmailAddress=resolver.parameters["SenderAddress"])
+
+
+def provision(
+    moto: MotoEndpoint,
+    resolver: TemplateResolver,
+    stack: str,
+    secret_values: dict[str, str],
+) -> None:
+    _create_tables(moto, resolver, stack)
+    _create_queues(moto, resolver, stack)
+    _create_secrets(moto, resolver, stack, secret_values)
+    _verify_sender(moto, resolver)
+    for logical_id, resource in resolver.template["Resources"].items():
+        resolver.names.refs.setdefault(logical_id, _physical_name(stack, logical_id))
+        if resource["Type"] == "AWS::Serverless::Function":
+            resolver.names.attributes[(logical_id, "Arn")] = (
+                f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{_physical_name(stack, logical_id)}"
+            )

@@ -1,0 +1,158 @@
+"""Event source mappings as Lambda runs them: SQS batches and DynamoDB stream batches."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.runtime.aws import MotoEndpoint
+from local.runtime.events import dynamodb_stream_event, sqs_event
+from local.runtime.functions import LocalFunction
+
+
+def _failed_ids(response: Any) -> list[str]:
+    if not isinstance(response, dict):
+        return []
+    return [str(item["itemIdentifier"]) for item in response.get("batchItemFailures") or []]
+
+
+@dataclass
+class SqsSource:
+    """Polls a queue into a function, deleting what succeeded and reporting partial failures.
+
+    A failed message is made visible again at once instead of after the visibility timeout, so
+    a local cycle sees retries now; the queue's redrive policy still moves it to the DLQ.
+    """
+
+    moto: MotoEndpoint
+    function: LocalFunction
+    queue_arn: str
+    batch_size: int = 10
+
+    def __post_init__(self) -> None:
+        self._sqs = self.moto.client("sqs")
+        queue_name = self.queue_arn.rsplit(":", 1)[1]
+        self._queue_url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+
+    def drain(self, max_batches: int = 1000) -> tuple[int, int]:
+        """Deliver until the queue is empty; returns (messages handled, failures reported)."""
+        handled = failures = 0
+        for _ in range(max_batches):
+            messages = self._sqs.receive_message(
+                QueueUrl=self._queue_url,
+                MaxNumberOfMessages=self.batch_size,
+                AttributeNames=["All"],
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            if not messages:
+                break
+            try:
+                failed = set(_failed_ids(self.function.invoke(sqs_event(messages, self.queue_arn))))
+            except Exception:
+                failed = {message["MessageId"] for message in messages}
+            for message in messages:
+                if message["MessageId"] in failed:
+                    self._sqs.change_message_visibility(
+                        QueueUrl=self._queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=0,
+                    )
+                else:
+                    self._sqs.delete_message(
+                        QueueUrl=self._queue_url, ReceiptHandle=message["ReceiptHandle"]
+                    )
+            handled += len(messages) - len(failed)
+            failures += len(failed)
+        return handled, failures
+
+
+@dataclass
+class DynamoDBStreamSource:
+    """Reads a table's stream in order, retrying from the first reported failure; after the
+    retry limit the batch's description goes to the on-failure destination, as Lambda does."""
+
+    moto: MotoEndpoint
+    function: LocalFunction
+    stream_arn: str
+    batch_size: int
+    maximum_retry_attempts: int
+    on_failure_queue_arn: str | None
+    event_names: frozenset[str] = frozenset({"INSERT", "MODIFY", "REMOVE"})
+    _iterators: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._streams = self.moto.client("dynamodbstreams")
+        self._sqs = self.moto.client("sqs")
+
+    def _shard_iterators(self) -> dict[str, str]:
+        shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"][
+            "Shards"
+        ]
+        for shard in shards:
+            if shard["ShardId"] not in self._iterators:
+                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
+                    StreamArn=self.stream_arn,
+                    ShardId=shard["ShardId"],
+                    ShardIteratorType="TRIM_HORIZON",
+                )["ShardIterator"]
+        return self._iterators
+
+    def _send_to_on_failure(self, batch: list[dict[str, Any]], reason: str) -> None:
+        if not self.on_failure_queue_arn:
+            return
+        queue_name = self.on_failure_queue_arn.rsplit(":", 1)[1]
+        url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+        self._sqs.send_message(
+            QueueUrl=url,
+            MessageBody=json.dumps(
+                {
+                    "requestContext": {"condition": reason, "functionArn": self.function.arn},
+                    "DDBStreamBatchInfo": {
+                        "streamArn": self.stream_arn,
+                        "startSequenceNumber": first["SequenceNumber"],
+                        "endSequenceNumber": last["SequenceNumber"],
+                        "batchSize": len(batch),
+                    },
+                }
+            ),
+        )
+
+    def _deliver(self, batch: list[dict[str, Any]]) -> None:
+        pending = batch
+        for _ in range(self.maximum_retry_attempts + 1):
+            try:
+                failed = _failed_ids(
+                    self.function.invoke(dynamodb_stream_event(pending, self.stream_arn))
+                )
+            except Exception:
+                failed = [pending[0]["dynamodb"]["SequenceNumber"]]
+            if not failed:
+                return
+            # Lambda checkpoints at the first reported failure and retries from there.
+            first_failed = min(failed, key=int)
+            pending = [
+                r for r in pending if int(r["dynamodb"]["SequenceNumber"]) >= int(first_failed)
+            ]
+        self._send_to_on_failure(pending, "RetryAttemptsExhausted")
+
+    def poll(self) -> int:
+        """Deliver every record now in the stream; returns how many were read."""
+        read = 0
+        for shard_id, iterator in list(self._shard_iterators().items()):
+            while iterator:
+                response = self._streams.get_records(ShardIterator=iterator, Limit=self.batch_size)
+                records = response.get("Records", [])
+                next_iterator = response.get("NextShardIterator")
+                if records:
+                    wanted = [r for r in records if r["eventName"] in self.event_names]
+                    if wanted:
+                        self._deliver(wanted)
+                    read += len(records)
+                if next_iterator:
+                    self._iterators[shard_id] = next_iterator
+                if not records:
+                    break
+                iterator = next_iterator
+        return read

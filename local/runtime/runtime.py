@@ -1,0 +1,252 @@
+"""The local runtime: everything template.yaml declares, wired the way AWS would wire it."""
+
+from __future__ import annotations
+
+import email
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+from aws_lambda_powertools.utilities import parameters as powertools_parameters
+from boto3.dynamodb.types import TypeDeserializer
+from moto.backends import get_backend
+
+from local.runtime.aws import ACCOUNT_ID, REGION, MotoEndpoint, provision, shared_moto
+from local.runtime.event_sources import DynamoDBStreamSource, SqsSource
+from local.runtime.events import scheduled_event
+from local.runtime.functions import LocalFunction, functions_with_event, load_functions
+from local.runtime.http_gateway import HttpGateway, Route
+from local.runtime.template import LocalNames, TemplateResolver, load_template
+
+LINK_PATTERN = re.compile(r"https?://\S+/r/[A-Za-z0-9_\-.]+\?score=-?\d+")
+
+
+@dataclass
+class RuntimeOptions:
+    kustomer_api_key: str
+    parameters: dict[str, str]
+    port: int = 0
+    outbox: Path | None = None
+    stack_name: str = "local"
+
+
+@dataclass
+class SentEmail:
+    message_id: str
+    recipients: list[str]
+    raw: str
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_string(self.raw, policy=default_policy)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    @property
+    def survey_id(self) -> str:
+        return str(self.message["X-Survey-Id"])
+
+    @property
+    def text(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""
+
+    @property
+    def html(self) -> str:
+        part = self.message.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""
+
+    def rating_links(self) -> dict[int, str]:
+        links = {}
+        for url in LINK_PATTERN.findall(self.text):
+            links[int(url.rsplit("=", 1)[1])] = url
+        return links
+
+
+def _runtime_environment(moto: MotoEndpoint) -> dict[str, str]:
+    """What Lambda's environment provides and the template does not: credentials, region, and
+    endpoints pointing at moto; X-Ray and EMF output are off without their daemons."""
+    return {
+        "AWS_ENDPOINT_URL": moto.url,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+    }
+
+
+def _forget_container_caches() -> None:
+    """A new runtime is a new deployment: drop what warm containers would have cached.
+
+    Only modules already imported are touched, so that a first import (and Powertools' Logger)
+    sees the function environment, as it does in Lambda."""
+    config, bootstrap = sys.modules.get("surveys.config"), sys.modules.get("surveys.bootstrap")
+    if config is not None:
+        config.settings.cache_clear()
+    if bootstrap is not None:
+        bootstrap.survey_queue.cache_clear()
+        bootstrap.mailer.cache_clear()
+    powertools_parameters.clear_caches()
+
+
+@dataclass
+class LocalRuntime:
+    options: RuntimeOptions
+    functions: dict[str, LocalFunction] = field(default_factory=dict)
+    _sent_seen: int = 0
+
+    def start(self) -> LocalRuntime:
+        self.template = load_template()
+        self.moto = shared_moto()
+        os.environ.update(_runtime_environment(self.moto))
+        _forget_container_caches()
+        self.gateway = HttpGateway([], port=self.options.port)
+        parameters = {"PublicBaseUrl": self.gateway.base_url, **self.options.parameters}
+        self.resolver = TemplateResolver(
+            self.template,
+            {},
+            LocalNames(),
+            {
+                "AWS::Region": REGION,
+                "AWS::AccountId": ACCOUNT_ID,
+                "AWS::StackName": self.options.stack_name,
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::Partition": "aws",
+            },
+        )
+        self.resolver.parameters = self.resolver.parameter_values(parameters)
+        provision(
+            self.moto,
+            self.resolver,
+            self.options.stack_name,
+            {"KustomerApiKeySecret": self.options.kustomer_api_key},
+        )
+        self.functions = load_functions(self.resolver)
+        self.gateway.routes = [
+            Route(str(properties["Method"]).upper(), str(properties["Path"]), function)
+            for function, properties in functions_with_event(self.functions, "HttpApi")
+        ]
+        self.queue_sources = [
+            SqsSource(
+                self.moto, function, str(properties["Queue"]), int(properties.get("BatchSize", 10))
+            )
+            for function, properties in functions_with_event(self.functions, "SQS")
+        ]
+        self.stream_sources = [
+            DynamoDBStreamSource(
+                self.moto,
+                function,
+                str(properties["Stream"]),
+                batch_size=int(properties.get("BatchSize", 100)),
+                maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", 3)),
+                on_failure_queue_arn=properties.get("DestinationConfig", {})
+                .get("OnFailure", {})
+                .get("Destination"),
+                event_names=_filtered_event_names(properties),
+            )
+            for function, properties in functions_with_event(self.functions, "DynamoDB")
+        ]
+        self.scheduled = [
+            function
+            for kind in ("Schedule", "ScheduleV2")
+            for function, _ in functions_with_event(self.functions, kind)
+        ]
+        self.gateway.start()
+        return self
+
+    def stop(self) -> None:
+        self.gateway.stop()
+
+    @property
+    def base_url(self) -> str:
+        return self.gateway.base_url
+
+    def environment(self, logical_id: str) -> dict[str, str]:
+        return self.functions[logical_id].environment
+
+    def scan(self, now: datetime | None = None) -> list[Any]:
+        """What the EventBridge schedule does: invoke every scheduled function once."""
+        moment = now or datetime.now(UTC)
+        return [
+            function.invoke(
+                scheduled_event(moment, f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/local")
+            )
+            for function in self.scheduled
+        ]
+
+    def deliver(self) -> tuple[int, int]:
+        """Drain every queue into its function; returns (handled, failed)."""
+        handled = failed = 0
+        for source in self.queue_sources:
+            ok, bad = source.drain()
+            handled, failed = handled + ok, failed + bad
+        self._write_outbox()
+        return handled, failed
+
+    def write_back(self) -> int:
+        return sum(source.poll() for source in self.stream_sources)
+
+    def run_cycle(self, now: datetime | None = None) -> None:
+        self.scan(now)
+        self.deliver()
+        self.write_back()
+
+    def sent_emails(self) -> list[SentEmail]:
+        backend = get_backend("ses")[ACCOUNT_ID][REGION]
+        return [
+            SentEmail(message.id, list(message.destinations), message.raw_data)
+            for message in backend.sent_messages
+            if hasattr(message, "raw_data")
+        ]
+
+    def _write_outbox(self) -> None:
+        sent = self.sent_emails()
+        if self.options.outbox is not None:
+            self.options.outbox.mkdir(parents=True, exist_ok=True)
+            for index, message in enumerate(sent[self._sent_seen :], start=self._sent_seen + 1):
+                path = self.options.outbox / f"{index:04d}-{message.survey_id}.eml"
+                path.write_text(message.raw, encoding="utf-8")
+        self._sent_seen = len(sent)
+
+    def table_items(self, logical_id: str) -> list[dict[str, Any]]:
+        """Every item of one of the template's tables, as plain Python values."""
+        dynamodb = self.moto.client("dynamodb")
+        deserializer = TypeDeserializer()
+        items: list[dict[str, Any]] = []
+        arguments = {"TableName": self.resolver.names.refs[logical_id], "ConsistentRead": True}
+        while True:
+            page = dynamodb.scan(**arguments)
+            items += [
+                {name: deserializer.deserialize(value) for name, value in item.items()}
+                for item in page.get("Items", [])
+            ]
+            if "LastEvaluatedKey" not in page:
+                return items
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def queue_depth(self, logical_id: str) -> int:
+        sqs = self.moto.client("sqs")
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=self.resolver.names.refs[logical_id],
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+
+def _filtered_event_names(properties: dict[str, Any]) -> frozenset[str]:
+    names: set[str] = set()
+    for entry in properties.get("FilterCriteria", {}).get("Filters", []):
+        names.update(json.loads(entry["Pattern"]).get("eventName", []))
+    return frozenset(names or {"INSERT", "MODIFY", "REMOVE"})

@@ -1,0 +1,573 @@
+"""The Kustomer simulator, exercised over real HTTP the way the system's client will use it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from local.kustomer_sim import NO_RESPONSE, KustomerSimulator
+
+API_KEY = "sim-key"
+START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+QUIET_PERIOD = timedelta(hours=48)
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> Iterator[KustomerSimulator]:
+    simulator = KustomerSimulator(api_key=API_KEY, clock=clock)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def api(sim: KustomerSimulator) -> Iterator[Api]:
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {API_KEY}"
+        yield Api(sim.base_url, session)
+
+
+class Api:
+    def __init__(self, base_url: str, session: requests.Session) -> None:
+        self.base_url = base_url
+        self.session = session
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(self.base_url + path, timeout=5, **kwargs)
+
+    def post(self, path: str, body: object, **kwargs: Any) -> requests.Response:
+        return self.session.post(self.base_url + path, json=body, timeout=5, **kwargs)
+
+    def patch(self, path: str, body: object) -> requests.Response:
+        return self.session.patch(self.base_url + path, json=body, timeout=5)
+
+    def search(self, *criteria: dict[str, Any], page_size: int = 100, **extra: Any) -> Any:
+        body = {"queryContext": "conversation", "and": list(criteria), **extra}
+        response = self.post(f"/v1/customers/search?pageSize={page_size}", body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def ids(listing: Any) -> list[str]:
+    return [item["id"] for item in listing["data"]]
+
+
+def assert_error(response: requests.Response, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    (error,) = response.json()["errors"]
+    assert error["status"] == str(status)
+    assert error["title"] and error["detail"]
+
+
+def add_customer_conversation(sim: KustomerSimulator, ago: timedelta, **conversation: Any) -> str:
+    customer_id = sim.add_customer("Ada Lovelace", ["ada@example.org"])
+    return sim.add_conversation(customer_id, updated_at=START - ago, **conversation)
+
+
+ELIGIBLE_QUERY = (
+    {"conversation_status": {"equals": "done"}},
+    {"conversation_channels": {"equals": "email"}},
+    {"conversation_updated_at": {"lte": iso(START - QUIET_PERIOD)}},
+)
+
+
+# --- authentication, identity, users ---------------------------------------------------------
+
+
+def test_requests_without_the_right_api_key_get_401(sim: KustomerSimulator) -> None:
+    url = f"{sim.base_url}/v1/users/current"
+    assert_error(requests.get(url, timeout=5), 401)
+    assert_error(requests.get(url, headers={"Authorization": "Bearer wrong"}, timeout=5), 401)
+
+
+def test_current_user_reports_the_keys_roles(api: Api) -> None:
+    response = api.get("/v1/users/current")
+
+    assert response.status_code == 200
+    attributes = response.json()["data"]["attributes"]
+    assert set(attributes["roles"]) == {
+        "org.admin.read",
+        "org.admin.write",
+        "org.user.read",
+        "org.user.write",
+    }
+
+
+def test_a_key_without_the_search_role_gets_403(clock: FakeClock) -> None:
+    simulator = KustomerSimulator(clock=clock, roles=["org.user.conversation.read"])
+    base_url = simulator.start()
+    try:
+        response = requests.post(
+            f"{base_url}/v1/customers/search",
+            json={"queryContext": "conversation"},
+            headers={"Authorization": "Bearer sim-key"},
+            timeout=5,
+        )
+        assert_error(response, 403)
+    finally:
+        simulator.stop()
+
+
+def test_users_are_listed_in_pages(sim: KustomerSimulator, api: Api) -> None:
+    agents = [sim.add_user(f"Agent {n}", f"agent{n}@example.com") for n in range(3)]
+
+    first = api.get("/v1/users", params={"pageSize": 2}).json()
+    second = api.get(first["links"]["next"]).json()
+
+    assert ids(first) + ids(second) == agents
+    assert second["links"]["next"] is None
+    assert first["data"][0]["attributes"]["email"] == "agent0@example.com"
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def test_search_returns_only_done_email_conversations_quiet_for_48h(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    eligible = add_customer_conversation(sim, timedelta(hours=49))
+    add_customer_conversation(sim, timedelta(hours=49), channels=["chat"])
+    add_customer_conversation(sim, timedelta(hours=49), status="open")
+    add_customer_conversation(sim, timedelta(hours=47))
+    multichannel = add_customer_conversation(sim, timedelta(days=3), channels=["chat", "email"])
+
+    result = api.search(*ELIGIBLE_QUERY)
+
+    assert set(ids(result)) == {eligible, multichannel}
+    assert all(item["type"] == "conversation" for item in result["data"])
+
+
+def test_search_supports_or_not_in_exists_and_custom_attributes(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    sim.define_custom_attribute("cesScoreNum")
+    done = add_customer_conversation(sim, timedelta(days=3))
+    snoozed = add_customer_conversation(sim, timedelta(days=3), status="snoozed")
+    opened = add_customer_conversation(sim, timedelta(days=3), status="open")
+    assert api.patch(f"/v1/conversations/{done}", {"custom": {"cesScoreNum": 6}}).ok
+
+    def found(**body: Any) -> set[str]:
+        response = api.post("/v1/customers/search", {"queryContext": "conversation", **body})
+        assert response.status_code == 200, response.text
+        return set(ids(response.json()))
+
+    statuses = {"conversation_status": {"in": ["open", "snoozed"]}}
+    assert found(**{"and": [statuses]}) == {snoozed, opened}
+    assert found(**{"or": [{"conversation_id": {"eq": done}}, statuses]}) == {done, snoozed, opened}
+    assert found(**{"not": [statuses]}) == {done}
+    assert found(**{"and": [{"conversation_custom_cesScoreNum": {"exists": True}}]}) == {done}
+    assert found(**{"and": [{"conversation_custom_cesScoreNum": {"gte": 5}}]}) == {done}
+    assert found(**{"and": [{"conversation_custom_cesScoreNum": {"exists": False}}]}) == {
+        snoozed,
+        opened,
+    }
+
+
+def test_search_pages_follow_links_next(sim: KustomerSimulator, api: Api) -> None:
+    created = [add_customer_conversation(sim, timedelta(days=3, hours=n)) for n in range(7)]
+    body = {"queryContext": "conversation", "and": list(ELIGIBLE_QUERY)}
+
+    seen: list[str] = []
+    path: str | None = "/v1/customers/search?page=1&pageSize=3"
+    pages = []
+    while path:
+        page = api.post(path, body).json()
+        pages.append(page)
+        seen += ids(page)
+        path = page["links"]["next"]
+
+    assert sorted(seen) == sorted(created)
+    assert [len(p["data"]) for p in pages] == [3, 3, 1]
+    assert pages[1]["links"]["prev"] == "/v1/customers/search?page=1&pageSize=3"
+    assert pages[1]["meta"] == {"page": 2, "pageSize": 3, "totalPages": 3}
+
+
+def test_search_sorts_by_the_requested_attribute(sim: KustomerSimulator, api: Api) -> None:
+    middle = add_customer_conversation(sim, timedelta(days=4))
+    newest = add_customer_conversation(sim, timedelta(days=3))
+    oldest = add_customer_conversation(sim, timedelta(days=5))
+
+    ascending = api.search(*ELIGIBLE_QUERY, sort=[{"conversation_updated_at": "asc"}])
+    descending = api.search(*ELIGIBLE_QUERY, sort=[{"conversation_updated_at": "desc"}])
+
+    assert ids(ascending) == [oldest, middle, newest]
+    assert ids(descending) == [newest, middle, oldest]
+
+
+def test_search_ignores_conversations_not_updated_for_two_years(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    add_customer_conversation(sim, timedelta(days=731))
+    recent = add_customer_conversation(sim, timedelta(days=700))
+
+    assert ids(api.search(*ELIGIBLE_QUERY)) == [recent]
+
+
+def test_search_local_dates_are_shifted_by_time_zone(sim: KustomerSimulator, api: Api) -> None:
+    # 03:00 UTC on 8 March is still 7 March in New York.
+    customer = sim.add_customer("Grace Hopper", ["grace@example.org"])
+    late_evening = sim.add_conversation(customer, updated_at=datetime(2026, 3, 8, 3, tzinfo=UTC))
+
+    in_utc = api.search({"conversation_updated_at": {"gte": "2026-03-08"}})
+    in_new_york = api.search(
+        {"conversation_updated_at": {"gte": "2026-03-08"}}, timeZone="America/New_York"
+    )
+
+    assert ids(in_utc) == [late_evening]
+    assert ids(in_new_york) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
+        ("", {"queryContext": "conversation", "and": [{"conversation_colour": {"eq": "red"}}]}),
+        ("", {"queryContext": "conversation", "and": [{"conversation_status": {"like": "d"}}]}),
+        ("", {"queryContext": "conversation", "and": [{"conversation_custom_fooNum": {"eq": 1}}]}),
+        ("", {"queryContext": "conversation", "and": {"conversation_status": {"eq": "done"}}}),
+        ("", {"queryContext": "conversation", "and": [{"conversation_updated_at": {"lt": "x"}}]}),
+        ("", {"queryContext": "conversation", "sort": [{"conversation_updated_at": "up"}]}),
+        ("", {"and": []}),
+        ("", ["not", "an", "object"]),
+        ("?pageSize=501", {"queryContext": "conversation"}),
+        ("?page=0", {"queryContext": "conversation"}),
+    ],
+)
+def test_malformed_searches_get_400(api: Api, query: str, body: object) -> None:
+    assert_error(api.post(f"/v1/customers/search{query}", body), 400)
+
+
+def test_search_body_that_is_not_json_gets_400(api: Api) -> None:
+    response = api.session.post(f"{api.base_url}/v1/customers/search", data="{", timeout=5)
+    assert_error(response, 400)
+
+
+# --- conversations, customers and custom attributes ------------------------------------------
+
+
+def test_conversation_and_its_customer_can_be_read(sim: KustomerSimulator, api: Api) -> None:
+    customer_id = sim.add_customer("Ada Lovelace", ["ada@example.org"], locale="en-gb")
+    conversation_id = sim.add_conversation(customer_id, updated_at=START - timedelta(days=3))
+
+    conversation = api.get(f"/v1/conversations/{conversation_id}").json()["data"]
+    customer_link = conversation["relationships"]["customer"]["links"]["self"]
+    customer = api.get(customer_link).json()["data"]
+
+    assert conversation["attributes"]["status"] == "done"
+    assert conversation["attributes"]["channels"] == ["email"]
+    assert customer["id"] == customer_id
+    assert customer["attributes"]["emails"][0]["email"] == "ada@example.org"
+    assert customer["attributes"]["locale"] == "en-gb"
+    assert_error(api.get("/v1/conversations/unknown"), 404)
+    assert_error(api.get("/v1/customers/unknown"), 404)
+
+
+def test_patch_sets_defined_custom_attributes_and_bumps_updated_at(
+    sim: KustomerSimulator, api: Api, clock: FakeClock
+) -> None:
+    sim.define_custom_attribute("cesScoreNum")
+    sim.define_custom_attribute("cesCommentTxt")
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+    clock.advance(timedelta(minutes=5))
+
+    first = api.patch(f"/v1/conversations/{conversation_id}", {"custom": {"cesScoreNum": 6}})
+    second = api.patch(
+        f"/v1/conversations/{conversation_id}", {"custom": {"cesCommentTxt": "Quick and kind"}}
+    )
+
+    assert first.status_code == second.status_code == 200
+    attributes = second.json()["data"]["attributes"]
+    assert attributes["custom"] == {"cesScoreNum": 6, "cesCommentTxt": "Quick and kind"}
+    assert attributes["updatedAt"] == attributes["modifiedAt"] == "2026-03-10T12:05:00.000Z"
+    assert sim.conversation(conversation_id)["attributes"]["custom"]["cesScoreNum"] == 6
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"custom": {"undefinedScoreNum": 3}},
+        {"custom": {"cesScoreNum": "6"}},
+        {"custom": {"cesCommentTxt": 6}},
+        {"custom": "cesScoreNum=6"},
+        {"status": "open"},
+    ],
+)
+def test_patch_rejects_undefined_or_mistyped_custom_attributes(
+    sim: KustomerSimulator, api: Api, body: dict[str, Any]
+) -> None:
+    sim.define_custom_attribute("cesScoreNum")
+    sim.define_custom_attribute("cesCommentTxt")
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+
+    assert_error(api.patch(f"/v1/conversations/{conversation_id}", body), 400)
+    assert sim.conversation(conversation_id)["attributes"]["custom"] == {}
+
+
+def test_patch_of_an_unknown_conversation_gets_404(sim: KustomerSimulator, api: Api) -> None:
+    sim.define_custom_attribute("cesScoreNum")
+    assert_error(api.patch("/v1/conversations/unknown", {"custom": {"cesScoreNum": 1}}), 404)
+
+
+def test_custom_attribute_names_need_a_type_suffix(sim: KustomerSimulator) -> None:
+    with pytest.raises(ValueError, match="cesScore"):
+        sim.define_custom_attribute("cesScore")
+
+
+# --- notes ----------------------------------------------------------------------------------
+
+
+def test_notes_are_created_and_listed(sim: KustomerSimulator, api: Api) -> None:
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+
+    created = api.post("/v1/notes", {"body": "CES 6/7", "conversation": conversation_id})
+    api.post("/v1/notes", {"body": "x" * 10_240, "conversation": conversation_id})
+    listed = api.get(f"/v1/conversations/{conversation_id}/notes").json()
+
+    assert created.status_code == 201
+    note = created.json()["data"]
+    assert note["type"] == "note"
+    assert note["attributes"]["body"] == "CES 6/7"
+    assert note["relationships"]["conversation"]["data"]["id"] == conversation_id
+    assert ids(listed) == [n["id"] for n in sim.notes_for(conversation_id)]
+    assert ids(listed)[0] == note["id"]
+    assert listed["links"]["next"] is None
+    assert sim.conversation(conversation_id)["attributes"]["noteCount"] == 2
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"body": "", "conversation": "CONVERSATION"},
+        {"body": "x" * 10_241, "conversation": "CONVERSATION"},
+        {"body": 7, "conversation": "CONVERSATION"},
+        {"body": "CES 6/7"},
+        {"body": "CES 6/7", "conversation": "CONVERSATION", "customer": "someone-else"},
+    ],
+)
+def test_invalid_notes_get_400(sim: KustomerSimulator, api: Api, body: dict[str, Any]) -> None:
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+    if "conversation" in body:
+        body["conversation"] = conversation_id
+
+    assert_error(api.post("/v1/notes", body), 400)
+    assert sim.notes_for(conversation_id) == []
+
+
+def test_note_on_an_unknown_conversation_gets_404(api: Api) -> None:
+    assert_error(api.post("/v1/notes", {"body": "CES 6/7", "conversation": "unknown"}), 404)
+
+
+def test_more_than_120_notes_a_minute_for_one_customer_get_429(
+    sim: KustomerSimulator, api: Api, clock: FakeClock
+) -> None:
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+    note = {"body": "CES 6/7", "conversation": conversation_id}
+
+    statuses = [api.post("/v1/notes", note).status_code for _ in range(120)]
+    throttled = api.post("/v1/notes", note)
+    clock.advance(timedelta(seconds=61))
+    after_a_minute = api.post("/v1/notes", note)
+
+    assert set(statuses) == {201}
+    assert_error(throttled, 429)
+    assert int(throttled.headers["Retry-After"]) >= 1
+    assert after_a_minute.status_code == 201
+
+
+# --- rate limits ----------------------------------------------------------------------------
+
+
+def test_rate_limit_headers_count_down_and_excess_gets_429(clock: FakeClock) -> None:
+    simulator = KustomerSimulator(rate_limit_per_minute=3, clock=clock)
+    url = simulator.start() + "/v1/users/current"
+    headers = {"Authorization": "Bearer sim-key"}
+    try:
+        responses = [requests.get(url, headers=headers, timeout=5) for _ in range(4)]
+        clock.advance(timedelta(seconds=20))
+        still_limited = requests.get(url, headers=headers, timeout=5)
+        clock.advance(timedelta(seconds=40))
+        next_window = requests.get(url, headers=headers, timeout=5)
+    finally:
+        simulator.stop()
+
+    assert [r.headers["x-ratelimit-remaining"] for r in responses] == ["2", "1", "0", "0"]
+    assert all(r.headers["x-ratelimit-limit"] == "3" for r in responses)
+    assert responses[0].headers["x-ratelimit-reset"] == "60"
+    assert_error(responses[3], 429)
+    assert responses[3].headers["Retry-After"] == "60"
+    assert_error(still_limited, 429)
+    assert still_limited.headers["Retry-After"] == "40"
+    assert next_window.status_code == 200
+    assert next_window.headers["x-ratelimit-remaining"] == "2"
+
+
+# --- faults ---------------------------------------------------------------------------------
+
+
+def test_latency_delays_every_response(sim: KustomerSimulator, api: Api) -> None:
+    sim.faults.latency_ms = 150
+
+    started = time.monotonic()
+    response = api.get("/v1/users/current")
+
+    assert response.status_code == 200
+    assert time.monotonic() - started >= 0.15
+
+
+def test_fail_next_answers_500_that_many_times(sim: KustomerSimulator, api: Api) -> None:
+    sim.faults.fail_next = 2
+
+    statuses = [api.get("/v1/users/current").status_code for _ in range(3)]
+
+    assert statuses == [500, 500, 200]
+    assert sim.faults.fail_next == 0
+
+
+def test_throttle_next_answers_429_with_retry_after(sim: KustomerSimulator, api: Api) -> None:
+    sim.faults.throttle_next = 1
+
+    throttled = api.get("/v1/users/current")
+
+    assert_error(throttled, 429)
+    assert throttled.headers["Retry-After"] == "1"
+    assert "x-ratelimit-remaining" in throttled.headers
+    assert api.get("/v1/users/current").status_code == 200
+
+
+def test_outage_answers_503_until_switched_off(sim: KustomerSimulator, api: Api) -> None:
+    sim.faults.outage = True
+    assert_error(api.get("/v1/users/current"), 503)
+    assert_error(api.post("/v1/notes", {}), 503)
+
+    sim.faults.outage = False
+    assert api.get("/v1/users/current").status_code == 200
+
+
+def test_error_rate_fails_that_share_of_requests(sim: KustomerSimulator, api: Api) -> None:
+    sim.faults.error_rate = 1.0
+    assert_error(api.get("/v1/users/current"), 500)
+
+    sim.faults.error_rate = 0.5
+    statuses = {api.get("/v1/users/current").status_code for _ in range(30)}
+    assert statuses == {200, 500}
+
+
+def test_timeout_next_hangs_then_closes_without_answering(sim: KustomerSimulator, api: Api) -> None:
+    sim.faults.timeout_next = 2
+    sim.faults.hang_seconds = 0.3
+    url = f"{api.base_url}/v1/users/current"
+
+    with pytest.raises(requests.ReadTimeout):
+        api.session.get(url, timeout=(1, 0.1))
+    with pytest.raises(requests.ConnectionError):
+        api.session.get(url, timeout=2)
+
+    assert api.get("/v1/users/current").status_code == 200
+    assert sim.request_log == [
+        ("GET", "/v1/users/current", NO_RESPONSE),
+        ("GET", "/v1/users/current", NO_RESPONSE),
+        ("GET", "/v1/users/current", 200),
+    ]
+
+
+def test_request_log_records_every_request_and_can_be_reset(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    api.get("/v1/users/current")
+    api.get("/v1/conversations/unknown")
+    api.post("/v1/customers/search?page=1", {"queryContext": "conversation"})
+
+    assert sim.request_log == [
+        ("GET", "/v1/users/current", 200),
+        ("GET", "/v1/conversations/unknown", 404),
+        ("POST", "/v1/customers/search", 200),
+    ]
+    sim.reset_request_log()
+    assert sim.request_log == []
+
+
+def test_a_stopped_simulator_refuses_connections(clock: FakeClock) -> None:
+    simulator = KustomerSimulator(clock=clock)
+    base_url = simulator.start()
+    simulator.stop()
+
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base_url}/v1/users/current", timeout=1)
+
+
+# --- seeded demo data -----------------------------------------------------------------------
+
+
+def test_seed_demo_eligible_conversations_meet_the_survey_rule(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    summary = sim.seed_demo(eligible=12)
+
+    assert len(summary.eligible) == 12
+    for conversation_id in summary.eligible:
+        attributes = sim.conversation(conversation_id)["attributes"]
+        customer = api.get(customer_path(sim, conversation_id)).json()["data"]
+        assert attributes["status"] == "done"
+        assert "email" in attributes["channels"]
+        assert parse(attributes["updatedAt"]) <= START - QUIET_PERIOD
+        assert customer["attributes"]["emails"][0]["email"].split("@")[1].startswith("example.")
+        assert attributes["assignedUsers"][0] in summary.users
+
+
+def test_seed_demo_covers_every_kind_of_ineligible_conversation(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    summary = sim.seed_demo()
+
+    reasons = set(summary.ineligible.values())
+    assert {"channel chat", "status open", "status snoozed", "updated 3h ago"} <= reasons
+    (no_email,) = summary.no_email
+    assert api.get(customer_path(sim, no_email)).json()["data"]["attributes"]["emails"] == []
+    found = api.search(*ELIGIBLE_QUERY)
+    assert set(ids(found)) == set(summary.eligible) | {no_email}
+    # Searching an undefined custom attribute is a 400, so this shows the survey set is defined.
+    unrated = api.search({"conversation_custom_npsCommentTxt": {"exists": False}})
+    assert len(unrated["data"]) > 0
+
+
+def test_seed_demo_is_reproducible(clock: FakeClock) -> None:
+    def seeded() -> tuple[Any, list[Any]]:
+        simulator = KustomerSimulator(clock=clock)
+        summary = simulator.seed_demo(now=START)
+        return summary, [simulator.conversation(c) for c in summary.eligible]
+
+    assert seeded() == seeded()
+
+
+def customer_path(sim: KustomerSimulator, conversation_id: str) -> str:
+    relationship = sim.conversation(conversation_id)["relationships"]["customer"]
+    return str(relationship["links"]["self"])
+
+
+def parse(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
