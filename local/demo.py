@@ -279,7 +279,9 @@ def serve(runtime: LocalRuntime, interval: float) -> int:
                     f"{links[max(links)]}"
                 )
             seen = len(runtime.sent_emails())
-            runtime.write_back()
+            written = runtime.write_back()
+            if written:
+                print(f"Writeback: {written} rating records written back to Kustomer")
             time.sleep(interval)
     except KeyboardInterrupt:
         print("\nStopped.")

@@ -209,6 +209,24 @@ class KustomerSimulator:
             self._store.conversations[conversation.id] = conversation
         return conversation.id
 
+    def update_conversation(
+        self, conversation_id: str, *, at: datetime, status: str | None = None
+    ) -> None:
+        """What an agent or the customer does in Kustomer's UI: a new message, a reopen, a
+        resolve. Moves updatedAt (and lastDone when it becomes done)."""
+        moment = to_millis(at)
+        with self._store.lock:
+            conversation = self._store.conversations[conversation_id]
+            if status is not None:
+                if status not in CONVERSATION_STATUSES:
+                    raise ValueError(f"status must be one of {CONVERSATION_STATUSES}")
+                if status == "done":
+                    conversation.done_at = moment
+                conversation.status = status
+            conversation.updated_at = conversation.modified_at = moment
+            conversation.last_activity_at = moment
+            conversation.rev += 1
+
     def define_custom_attribute(self, name: str) -> None:
         """Define and activate a custom attribute on the Conversation klass."""
         if not CUSTOM_ATTRIBUTE_NAME.match(name):

@@ -7,7 +7,7 @@ import pytest
 from surveys.adapters.store import RatingItem
 from surveys.domain.metrics import CES, CSAT, NPS
 from surveys.usecases.record_rating import COMMENT_LIMIT
-from surveys.usecases.write_back import compose_note, note_reference
+from surveys.usecases.write_back import RatingVersion, compose_note, note_reference
 
 RATED_AT = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 KUSTOMER_NOTE_LIMIT = 10_240
@@ -15,7 +15,7 @@ KUSTOMER_NOTE_LIMIT = 10_240
 
 def rating(metric="ces", score=6, comment="Quick", version=1, conversation_id="c1"):
     fields = {"version": version} if version is not None else {}
-    return RatingItem(
+    item = RatingItem(
         f"{metric}-{conversation_id}",
         conversation_id=conversation_id,
         metric=metric,
@@ -25,6 +25,7 @@ def rating(metric="ces", score=6, comment="Quick", version=1, conversation_id="c
         updated_at=RATED_AT,
         **fields,
     )
+    return RatingVersion.of(item)
 
 
 def test_first_rating_note():

@@ -1,0 +1,60 @@
+"""Fixtures shared by the integration and end-to-end tests: the simulator and the runtime."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from local.kustomer_sim import KustomerSimulator
+from local.runtime.runtime import LocalRuntime, RuntimeOptions
+
+SIMULATOR_KEY = "test-simulator-key"
+TEST_PARAMETERS = {
+    "SenderAddress": "surveys@acme.example.com",
+    "SenderName": "Acme Support",
+    "CompanyName": "Acme",
+    "LogLevel": "WARNING",
+}
+
+
+@pytest.fixture
+def simulator() -> Iterator[KustomerSimulator]:
+    sim = KustomerSimulator(api_key=SIMULATOR_KEY)
+    sim.start()
+    for metric in ("ces", "csat", "nps"):
+        sim.define_custom_attribute(f"{metric}ScoreNum")
+        sim.define_custom_attribute(f"{metric}CommentTxt")
+    yield sim
+    sim.stop()
+
+
+def start_runtime(simulator: KustomerSimulator, **parameters: str) -> LocalRuntime:
+    return LocalRuntime(
+        RuntimeOptions(
+            kustomer_api_key=SIMULATOR_KEY,
+            parameters={**TEST_PARAMETERS, "KustomerOrgUrl": simulator.base_url, **parameters},
+        )
+    ).start()
+
+
+@pytest.fixture
+def runtime(simulator: KustomerSimulator) -> Iterator[LocalRuntime]:
+    """The runtime with a 30-day backfill, so conversations seeded in the past are due."""
+    local = start_runtime(simulator, BackfillHours="720")
+    yield local
+    local.stop()
+
+
+@contextmanager
+def function_environment(runtime: LocalRuntime, logical_id: str) -> Iterator[None]:
+    """Run shared-layer code directly with the environment template.yaml gives a function."""
+    saved = dict(os.environ)
+    os.environ.update(runtime.environment(logical_id))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

@@ -1,0 +1,105 @@
+"""`make demo` end to end: the local runtime as a newcomer runs it, in a separate process."""
+
+from __future__ import annotations
+
+import email
+import os
+import signal
+import subprocess
+import sys
+import time
+from email.policy import default as default_policy
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _demo(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "local.demo", "--port", "0", *arguments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def test_one_cycle_surveys_every_eligible_conversation_once_and_writes_answers_back(
+    tmp_path: Path,
+) -> None:
+    outbox = tmp_path / "outbox"
+    result = _demo("--outbox", str(outbox))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Demo OK" in result.stdout
+    assert "Surveys emailed: 12 for 12 eligible conversations" in result.stdout
+    assert "Second scan queued 0 new surveys" in result.stdout
+    emails = sorted(outbox.glob("*.eml"))
+    assert len(emails) == 12
+    message = email.message_from_bytes(emails[0].read_bytes(), policy=default_policy)
+    assert message["X-Survey-Id"].startswith("ces-")
+    assert message.get_body(preferencelist=("html",)) is not None
+
+
+def test_without_simulated_clicks_nothing_is_written_back() -> None:
+    result = _demo("--no-simulated-clicks")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Answers recorded and written back as notes and attributes: 0" in result.stdout
+
+
+def test_bad_flags_are_refused_with_a_clear_message() -> None:
+    result = _demo("--api-key", "k")
+
+    assert result.returncode == 2
+    assert "--api-key goes with --kustomer-url" in result.stderr
+
+
+def test_serve_keeps_running_answers_a_real_click_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "local.demo",
+            "--port",
+            "0",
+            "--serve",
+            "--scan-interval",
+            "0.2",
+            "--outbox",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 60
+        link = None
+        while time.monotonic() < deadline and link is None:
+            line = process.stdout.readline()
+            if line.startswith("Survey ") and "http" in line:
+                link = line.rsplit(" ", 1)[1].strip()
+        assert link, "no survey was sent while serving"
+        form = link.split("?", 1)[0]
+        answer = requests.post(form, data={"score": "7", "comment": "Served"}, timeout=10)
+        assert answer.status_code == 200
+        assert "Thank you" in answer.text
+        while time.monotonic() < deadline:
+            if process.stdout.readline().startswith("Writeback: 1 rating"):
+                break
+        else:
+            raise AssertionError("the answer was not written back while serving")
+    finally:
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Stopped." in output
