@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import email
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from email.policy import default as default_policy
 from pathlib import Path
@@ -59,47 +61,48 @@ def test_bad_flags_are_refused_with_a_clear_message() -> None:
     assert "--api-key goes with --kustomer-url" in result.stderr
 
 
+def _wait_for_line(lines: queue.Queue[str], prefix: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
+            break
+        if line.startswith(prefix):
+            return line
+    raise AssertionError(f"no line starting {prefix!r} within {seconds:g}s")
+
+
 def test_serve_keeps_running_answers_a_real_click_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-u",
-            "-m",
-            "local.demo",
-            "--port",
-            "0",
-            "--serve",
-            "--scan-interval",
-            "0.2",
-            "--outbox",
-            str(tmp_path),
-        ],
+        [sys.executable, "-m", "local.demo", "--port", "0", "--serve", "--scan-interval", "0.2"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    try:
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+
+    def collect() -> None:
         assert process.stdout is not None
-        deadline = time.monotonic() + 60
-        link = None
-        while time.monotonic() < deadline and link is None:
-            line = process.stdout.readline()
-            if line.startswith("Survey ") and "http" in line:
-                link = line.rsplit(" ", 1)[1].strip()
-        assert link, "no survey was sent while serving"
-        form = link.split("?", 1)[0]
-        answer = requests.post(form, data={"score": "7", "comment": "Served"}, timeout=10)
+        for line in process.stdout:
+            output.append(line)
+            lines.put(line)
+
+    reader = threading.Thread(target=collect, daemon=True)
+    reader.start()
+    try:
+        link = _wait_for_line(lines, "Survey ", 60).rsplit(" ", 1)[1].strip()
+        answer = requests.post(link.split("?", 1)[0], data={"score": "7"}, timeout=10)
         assert answer.status_code == 200
         assert "Thank you" in answer.text
-        while time.monotonic() < deadline:
-            if process.stdout.readline().startswith("Writeback: 1 rating"):
-                break
-        else:
-            raise AssertionError("the answer was not written back while serving")
+        _wait_for_line(lines, "Writeback: 1 rating", 30)
     finally:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0, output
-    assert "Stopped." in output
+        process.wait(timeout=30)
+        reader.join(timeout=10)
+    assert process.returncode == 0, "".join(output)
+    assert "Stopped." in "".join(output)
