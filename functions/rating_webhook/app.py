@@ -12,7 +12,12 @@ from surveys.adapters.store import utcnow
 from surveys.bootstrap import link_signing_key
 from surveys.config import settings
 from surveys.observability import logger, tracer
-from surveys.usecases.record_rating import Page, show_rating_page, submit_rating
+from surveys.usecases.record_rating import (
+    Page,
+    show_rating_page,
+    submit_rating,
+    unreadable_answer_page,
+)
 
 app = APIGatewayHttpResolver()
 
@@ -53,7 +58,10 @@ def open_link(token: str) -> Response:
 
 @app.post("/r/<token>")
 def answer(token: str) -> Response:
-    form = parse_qs(app.current_event.decoded_body or "", max_num_fields=10)
+    try:
+        form = parse_qs(app.current_event.decoded_body or "", max_num_fields=10)
+    except ValueError:  # too many fields, or a body that is not UTF-8
+        return _html(unreadable_answer_page())
     return _html(
         submit_rating(
             token,

@@ -6,6 +6,7 @@ the form's POST, which a link scanner pre-fetching every URL in an email does no
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,8 +71,11 @@ def _open_survey(token: str, signing_key: bytes, now: datetime) -> tuple[SurveyI
     return survey, metric_by_key(survey.metric)
 
 
+_SCORE_TEXT = re.compile(r"-?[0-9]{1,3}")
+
+
 def _score(text: str | None, metric: Metric) -> int:
-    if text is not None and text.strip().lstrip("-").isdigit():
+    if text is not None and _SCORE_TEXT.fullmatch(text.strip()):
         score = int(text.strip())
         if metric.is_valid_score(score):
             return score
@@ -102,6 +106,10 @@ def clean_comment(text: str | None) -> str | None:
         return None
     kept = "".join(char for char in text if _kept(char)).strip()[:COMMENT_LIMIT]
     return kept or None
+
+
+def unreadable_answer_page() -> Page:
+    return _problem(400, "We could not read your answer", "Please go back and send the form again.")
 
 
 def show_rating_page(
