@@ -230,7 +230,15 @@ def run_once(
     clicks: bool,
 ) -> int:
     started = time.monotonic()
-    queued = _queued(runtime.scan())
+    try:
+        results = runtime.scan()
+    except Exception as error:
+        print(f"Scan failed: {type(error).__name__}: {error}")
+        return 1
+    for report in (report for result in results for report in result["reports"]):
+        if report["stopped_because"]:
+            print(f"Scan of {report['metric']} stopped early: {report['stopped_because']}")
+    queued = _queued(results)
     print(f"Scan: {queued} surveys queued")
     handled, failed = runtime.deliver()
     print(

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -106,6 +107,8 @@ class LocalRuntime:
     _sent_seen: int = 0
 
     def start(self) -> LocalRuntime:
+        # EMF output is off locally, so Powertools' "no metrics to publish" says nothing useful.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
         self.template = load_template()
         self.moto = shared_moto()
         os.environ.update(_runtime_environment(self.moto))

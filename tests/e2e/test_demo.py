@@ -15,6 +15,8 @@ from pathlib import Path
 
 import requests
 
+from local.kustomer_sim import KustomerSimulator
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -106,3 +108,35 @@ def test_serve_keeps_running_answers_a_real_click_and_stops_on_ctrl_c(tmp_path: 
         reader.join(timeout=10)
     assert process.returncode == 0, "".join(output)
     assert "Stopped." in "".join(output)
+
+
+def test_runs_against_any_kustomer_compatible_api_given_url_and_key() -> None:
+    simulator = KustomerSimulator(api_key="real-org-key")
+    simulator.start()
+    try:
+        seeded = simulator.seed_demo()
+        result = _demo("--kustomer-url", simulator.base_url, "--api-key", "real-org-key")
+        searches = [path for _, path, _ in simulator.request_log if path.endswith("/search")]
+    finally:
+        simulator.stop()
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "this is a dry run" in result.stdout
+    sent = [
+        line for line in result.stdout.splitlines() if line.startswith("ces-") and " sent " in line
+    ]
+    assert len(sent) == len(seeded.eligible)
+    assert searches, "the demo never searched the given Kustomer"
+
+
+def test_a_wrong_api_key_is_reported_not_hidden() -> None:
+    simulator = KustomerSimulator(api_key="real-org-key")
+    simulator.start()
+    try:
+        simulator.seed_demo()
+        result = _demo("--kustomer-url", simulator.base_url, "--api-key", "wrong-key")
+    finally:
+        simulator.stop()
+
+    assert result.returncode == 1
+    assert "Scan failed: KustomerAuthError: Kustomer answered 401" in result.stdout

@@ -1,0 +1,132 @@
+"""The Kustomer client against the simulator over HTTP: pacing, waiting, retrying, refusing.
+
+The client's sleep is wired to the simulator's clock, so minutes of rate-limit windows pass in
+milliseconds while the simulator still counts requests per window as Kustomer does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from local.kustomer_sim import KustomerSimulator
+from surveys.adapters.kustomer import (
+    KustomerAuthError,
+    KustomerClient,
+    KustomerNotFoundError,
+    KustomerUnavailableError,
+)
+
+KEY = "client-test-key"
+
+
+class SimulatedClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+        self.slept = 0.0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> SimulatedClock:
+    return SimulatedClock()
+
+
+@pytest.fixture
+def limited_simulator(clock: SimulatedClock) -> Iterator[KustomerSimulator]:
+    sim = KustomerSimulator(api_key=KEY, rate_limit_per_minute=10, clock=clock)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+def _client(sim: KustomerSimulator, clock: SimulatedClock, **options: object) -> KustomerClient:
+    return KustomerClient(sim.base_url, KEY, sleep=clock.sleep, **options)  # type: ignore[arg-type]
+
+
+def _statuses(sim: KustomerSimulator) -> list[int]:
+    return [status for _, _, status in sim.request_log]
+
+
+def test_paces_itself_under_its_share_of_the_rate_limit_without_a_429(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    customer = limited_simulator.add_customer("Jane Doe", ["jane@example.com"])
+    client = _client(limited_simulator, clock, rate_limit_share=0.5)
+
+    for _ in range(12):
+        assert client.get_customer(customer).emails == ("jane@example.com",)
+
+    assert 429 not in _statuses(limited_simulator)
+    # 12 requests at 5 a minute (half of 10) need two window resets.
+    assert clock.slept >= 100
+
+
+def test_waits_as_told_on_429_then_succeeds(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    customer = limited_simulator.add_customer("Jane Doe", ["jane@example.com"])
+    limited_simulator.faults.throttle_next = 2
+
+    _client(limited_simulator, clock).get_customer(customer)
+
+    assert _statuses(limited_simulator) == [429, 429, 200]
+    assert clock.slept == pytest.approx(2.0)
+
+
+def test_retries_server_errors_with_backoff(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    customer = limited_simulator.add_customer("Jane Doe", ["jane@example.com"])
+    limited_simulator.faults.fail_next = 3
+
+    _client(limited_simulator, clock).get_customer(customer)
+
+    assert _statuses(limited_simulator) == [500, 500, 500, 200]
+
+
+def test_never_retries_a_request_that_cannot_succeed(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    with pytest.raises(KustomerNotFoundError, match="404"):
+        _client(limited_simulator, clock).get_customer("000000000000000000000000")
+    with pytest.raises(KustomerAuthError, match="401"):
+        KustomerClient(limited_simulator.base_url, "wrong-key", sleep=clock.sleep).get_customer(
+            "000000000000000000000000"
+        )
+
+    assert _statuses(limited_simulator) == [404, 401]
+    assert clock.slept == 0
+
+
+def test_gives_up_instead_of_waiting_past_the_time_left(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    customer = limited_simulator.add_customer("Jane Doe", ["jane@example.com"])
+    limited_simulator.faults.outage = True
+    client = _client(limited_simulator, clock, time_left=lambda: 3.0)
+
+    with pytest.raises(KustomerUnavailableError):
+        client.get_customer(customer)
+
+    assert clock.slept < 3.0
+
+
+def test_keeps_failing_ends_in_unavailable_after_bounded_attempts(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    customer = limited_simulator.add_customer("Jane Doe", ["jane@example.com"])
+    limited_simulator.faults.outage = True
+
+    with pytest.raises(KustomerUnavailableError, match="6 attempts"):
+        _client(limited_simulator, clock).get_customer(customer)
+
+    assert _statuses(limited_simulator) == [503] * 6
