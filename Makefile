@@ -10,9 +10,10 @@ export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 
 .PHONY: demo serve test lint typecheck validate unit integration e2e build clean
 
-$(INSTALLED): requirements-dev.txt layers/shared/requirements.txt
+$(INSTALLED): requirements-dev.txt layers/shared/requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	# The shared layer and the local runtime are importable in the venv, as the layer is in Lambda.
 	$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'kustomer_surveys_dev.pth').write_text('$(CURDIR)/layers/shared\n$(CURDIR)\n')"
 	touch $(INSTALLED)

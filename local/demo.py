@@ -16,12 +16,16 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
+from cli.stack import LOCAL_STACK_FILE
 from local.kustomer_sim import KustomerSimulator, SeedSummary
 from local.runtime.runtime import LocalRuntime, RuntimeOptions, SentEmail
+
+if TYPE_CHECKING:
+    from surveys.domain.triggers import TriggerSettings
 
 SIMULATOR_API_KEY = "local-simulator-key"
 DEMO_PARAMETERS = {
@@ -62,6 +66,9 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-simulated-clicks", action="store_true", help="nobody answers the surveys"
+    )
+    parser.add_argument(
+        "--metric", choices=("ces", "csat", "nps"), default="ces", help="the trigger to activate"
     )
     parser.add_argument("--eligible", type=int, default=12, help="eligible conversations to seed")
     parser.add_argument(
@@ -151,8 +158,10 @@ def check_and_summarize(
     seeded: SeedSummary,
     actions: RecipientActions,
     second_scan_queued: int,
+    trigger: TriggerSettings,
 ) -> list[str]:
     """Print the table and return the problems found (none when the pipeline behaved)."""
+    metric, attribute = trigger.metric, trigger.score_attribute_name()
     emails_per_survey = Counter(message.survey_id for message in runtime.sent_emails())
     surveys = {item["survey_id"]: item for item in runtime.table_items("SurveysTable")}
     ratings = {item["survey_id"]: item for item in runtime.table_items("RatingsTable")}
@@ -162,12 +171,12 @@ def check_and_summarize(
     problems: list[str] = []
     header = (
         f"{'conversation':<26} {'seeded as':<30} {'survey':<8} {'emails':>6}  "
-        f"{'answer':<22} {'notes':>5} {'cesScoreNum':>11}"
+        f"{'answer':<22} {'notes':>5} {attribute:>11}"
     )
     print(header)
     print("-" * len(header))
     for conversation_id, seeded_as in rows:
-        survey_id = f"ces-{conversation_id}"
+        survey_id = f"{metric}-{conversation_id}"
         survey = surveys.get(survey_id, {})
         rating = ratings.get(survey_id)
         custom = simulator.conversation(conversation_id)["attributes"].get("custom") or {}
@@ -184,7 +193,7 @@ def check_and_summarize(
             answer = "-"
         print(
             f"{conversation_id:<26} {seeded_as:<30} {survey.get('status', '-'):<8} {emails:>6}  "
-            f"{answer:<22} {notes:>5} {custom.get('cesScoreNum', '-')!s:>11}"
+            f"{answer:<22} {notes:>5} {custom.get(attribute, '-')!s:>11}"
         )
         if seeded_as == "eligible" and (emails != 1 or survey.get("status") != "sent"):
             problems.append(f"{conversation_id}: eligible but got {emails} emails")
@@ -194,7 +203,7 @@ def check_and_summarize(
             problems.append(f"{conversation_id}: customer without email not recorded as skipped")
         expected_score = actions.final_scores.get(survey_id)
         if expected_score is not None and (
-            custom.get("cesScoreNum") != expected_score or notes != actions.versions[survey_id]
+            custom.get(attribute) != expected_score or notes != actions.versions[survey_id]
         ):
             problems.append(
                 f"{conversation_id}: rating {expected_score} not written back exactly once"
@@ -227,6 +236,7 @@ def run_once(
     runtime: LocalRuntime,
     simulator: KustomerSimulator | None,
     seeded: SeedSummary | None,
+    trigger: TriggerSettings,
     clicks: bool,
 ) -> int:
     started = time.monotonic()
@@ -260,7 +270,7 @@ def run_once(
         for item in runtime.table_items("SurveysTable"):
             print(f"{item['survey_id']:<40} {item['status']:<8} {item.get('skip_reason') or ''}")
         return 0
-    problems = check_and_summarize(runtime, simulator, seeded, actions, second)
+    problems = check_and_summarize(runtime, simulator, seeded, actions, second, trigger)
     if problems:
         print("\nDemo FAILED:\n  " + "\n  ".join(problems))
         return 1
@@ -272,9 +282,11 @@ def run_once(
 
 
 def serve(runtime: LocalRuntime, interval: float) -> int:
+    runtime.stack().write_local_file(LOCAL_STACK_FILE)
     print(
         f"Serving rating pages on {runtime.base_url}; scanning every {interval:g}s. Ctrl-C stops."
     )
+    print("Admin commands reach this runtime with: .venv/bin/surveys --local COMMAND")
     seen = 0
     try:
         while True:
@@ -294,6 +306,8 @@ def serve(runtime: LocalRuntime, interval: float) -> int:
     except KeyboardInterrupt:
         print("\nStopped.")
         return 0
+    finally:
+        LOCAL_STACK_FILE.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -321,12 +335,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     ).start()
     print(f"AWS (moto): {runtime.moto.url}; rating pages: {runtime.base_url}")
+    trigger = runtime.set_trigger(arguments.metric)
+    print(f"Trigger {trigger.metric} activated, as `surveys trigger activate` does")
     if arguments.outbox:
         print(f"Outbox: {arguments.outbox.resolve()}")
     try:
         if arguments.serve:
             return serve(runtime, arguments.scan_interval)
-        return run_once(runtime, simulator, seeded, clicks=not arguments.no_simulated_clicks)
+        return run_once(
+            runtime, simulator, seeded, trigger, clicks=not arguments.no_simulated_clicks
+        )
     finally:
         runtime.stop()
         if simulator is not None:

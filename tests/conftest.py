@@ -32,12 +32,15 @@ def simulator() -> Iterator[KustomerSimulator]:
 
 
 def start_runtime(simulator: KustomerSimulator, **parameters: str) -> LocalRuntime:
-    return LocalRuntime(
+    """A runtime on the simulator with the CES trigger activated now, as an admin would."""
+    local = LocalRuntime(
         RuntimeOptions(
             kustomer_api_key=SIMULATOR_KEY,
             parameters={**TEST_PARAMETERS, "KustomerOrgUrl": simulator.base_url, **parameters},
         )
     ).start()
+    local.set_trigger("ces")
+    return local
 
 
 @pytest.fixture

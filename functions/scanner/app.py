@@ -11,13 +11,9 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.bootstrap import kustomer_client, survey_queue
-from surveys.config import settings
-from surveys.domain.conversations import TriggerRules
-from surveys.domain.metrics import CES
 from surveys.observability import logger, metrics, tracer
 from surveys.usecases.scan import scan_for_due_surveys
-
-ACTIVE_METRICS = (CES,)
+from surveys.usecases.triggers import active_triggers
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -25,21 +21,17 @@ ACTIVE_METRICS = (CES,)
 @metrics.log_metrics
 @event_parser(model=EventBridgeModel)
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
-    current = settings()
     kustomer = kustomer_client()
     kustomer.set_time_left(lambda: context.get_remaining_time_in_millis() / 1000)
     reports = []
-    for metric in ACTIVE_METRICS:
+    for trigger in active_triggers():
         report = scan_for_due_surveys(
-            metric,
-            TriggerRules(quiet_period=current.quiet_period),
+            trigger,
             kustomer=kustomer,
             queue=survey_queue(),
             now=event.time,
-            backfill=current.backfill,
             time_left=lambda: context.get_remaining_time_in_millis() / 1000,
         )
-        metrics.add_dimension("metric", metric.key)
         metrics.add_metric("ConversationsScanned", MetricUnit.Count, report.conversations_seen)
         metrics.add_metric("SurveysQueued", MetricUnit.Count, report.queued)
         logger.info("Scan finished", extra={"report": asdict(report)})

@@ -18,14 +18,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.store import utcnow
 from surveys.batch import ReportingBatchProcessor
-from surveys.bootstrap import branding, kustomer_client, link_signing_key, mailer
+from surveys.bootstrap import branding, kustomer_client, link_signing_key, mailer, survey_queue
 from surveys.config import settings
 from surveys.domain.survey_request import SurveyRequest
 from surveys.observability import logger, metrics, tracer
 from surveys.usecases.send_survey import send_survey
+from surveys.usecases.triggers import trigger_settings
 
 processor = ReportingBatchProcessor(event_type=EventType.SQS)
-idempotency = IdempotencyConfig(event_key_jmespath="survey_id")
+# A survey waiting for its send window comes back as a new delivery with one more deferral.
+idempotency = IdempotencyConfig(event_key_jmespath="[survey_id, deferrals]")
 persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
 
 
@@ -33,15 +35,15 @@ persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
     data_keyword_argument="request", config=idempotency, persistence_store=persistence
 )
 def send_once(request: SurveyRequest) -> dict[str, Any]:
-    now = utcnow()
     outcome = send_survey(
         request,
+        trigger_settings(request.metric),
         customers=kustomer_client(),
         mailer=mailer(),
+        later=survey_queue(),
         branding=branding(),
-        links_expire_at=now + settings().link_lifetime,
         signing_key=link_signing_key(),
-        now=now,
+        now=utcnow(),
     )
     metrics.add_metric(f"Surveys{outcome.status.capitalize()}", MetricUnit.Count, 1)
     return asdict(outcome)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -18,19 +19,23 @@ from surveys.adapters.store import utcnow
 from surveys.batch import ReportingBatchProcessor
 from surveys.bootstrap import kustomer_client
 from surveys.observability import logger, metrics, tracer
-from surveys.usecases.write_back import RatingVersion, write_back_rating
+from surveys.usecases.write_back import write_back_rating
 
 processor = ReportingBatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def handle_record(record: DynamoDBRecord) -> dict[str, Any]:
+def handle_record(record: DynamoDBRecord, lambda_context: LambdaContext) -> dict[str, Any]:
+    """A record only says which survey to write back: the use case reads the rating's versions
+    from the table, so replayed and out-of-order records do no harm."""
     if record.event_name is DynamoDBRecordEventName.REMOVE or record.dynamodb is None:
         return {"result": "ignored"}
     survey_id = str(record.dynamodb.keys["survey_id"])
     logger.append_keys(survey_id=survey_id)
-    delivered = RatingVersion.from_stream_image(record.dynamodb.raw_event["NewImage"])
     outcome = write_back_rating(
-        survey_id, kustomer=kustomer_client(), now=utcnow(), delivered=delivered
+        survey_id,
+        kustomer=kustomer_client(),
+        now=utcnow(),
+        lease=timedelta(milliseconds=lambda_context.get_remaining_time_in_millis()),
     )
     if outcome.result == "written":
         metrics.add_metric("WritebacksDone", MetricUnit.Count, 1)

@@ -13,13 +13,15 @@ from typing import Any, TypeVar
 from local.kustomer_sim.rate_limit import FixedWindowLimiter
 from local.kustomer_sim.resources import (
     JsonObject,
+    api_key_resource,
+    conversation_metadata_resource,
     conversation_resource,
     customer_resource,
     note_resource,
     user_resource,
 )
 from local.kustomer_sim.search import CUSTOM_KIND_BY_SUFFIX, SearchError, search_conversations
-from local.kustomer_sim.store import NoteRecord, Store, UserRecord
+from local.kustomer_sim.store import CUSTOM_ATTRIBUTE_NAME, NoteRecord, Store, UserRecord
 from local.kustomer_sim.timestamps import to_millis
 
 SEARCH_PAGE_SIZE_MAX = 500
@@ -43,6 +45,15 @@ CUSTOMER_READ_ROLES = ("org.permission.customer.read", "org.user.customer.read")
 NOTE_CREATE_ROLES = ("org.permission.note.create", "org.user.note.write")
 NOTE_READ_ROLES = ("org.permission.note.read", "org.user.note.read")
 USER_READ_ROLES = ("org.permission.user.read", "org.user.user.read", "org.admin.user.read")
+# Documented on "Get custom attribute metadata" / "Update custom attribute metadata"
+# (developer.kustomer.com/kustomer-api-docs/reference/updatecustomattributemetadata).
+METADATA_READ_ROLES = (
+    "org.permission.metadata.read",
+    "org.user.metadata.read",
+    "org.admin.metadata.read",
+)
+METADATA_WRITE_ROLES = ("org.permission.metadata.update", "org.admin.metadata.write")
+API_KEY_NAME = "Survey integration"
 
 
 class ApiError(Exception):
@@ -151,6 +162,20 @@ class KustomerApi:
             ),
             Route("POST", re.compile(r"/v1/notes"), NOTE_CREATE_ROLES, self._create_note),
             Route("GET", re.compile(r"/v1/users/current"), (), self._current_user),
+            # Assumed to need no role: any valid key may read itself.
+            Route("GET", re.compile(r"/v1/auth/tokens/current"), (), self._current_api_key),
+            Route(
+                "GET",
+                re.compile(r"/v1/metadata/(?P<resource>[^/]+)"),
+                METADATA_READ_ROLES,
+                self._get_metadata,
+            ),
+            Route(
+                "PUT",
+                re.compile(r"/v1/metadata/(?P<resource>[^/]+)"),
+                METADATA_WRITE_ROLES,
+                self._update_metadata,
+            ),
             Route("GET", re.compile(r"/v1/users"), USER_READ_ROLES, self._list_users),
             Route("GET", re.compile(r"/v1/users/" + object_id), USER_READ_ROLES, self._get_user),
         ]
@@ -166,6 +191,10 @@ class KustomerApi:
             response.headers.update(error.headers)
         response.headers.update(self.rate_limit_headers())
         return response
+
+    def set_rate_limit(self, per_minute: int) -> None:
+        """What a change of Kustomer plan does: a new per-minute limit, from a fresh window."""
+        self._org_limiter = FixedWindowLimiter(per_minute)
 
     def rate_limit_headers(self) -> dict[str, str]:
         state = self._org_limiter.state(ORG_LIMIT_KEY, self.now())
@@ -366,11 +395,56 @@ class KustomerApi:
         resource = user_resource(self._api_user, self._org_id, roles=self._roles)
         return ApiResponse(HTTPStatus.OK, {"data": resource})
 
+    def _current_api_key(self, _: ApiRequest, __: re.Match[str]) -> ApiResponse:
+        resource = api_key_resource(
+            API_KEY_NAME, self._api_key, self._roles, self._api_user, self._org_id
+        )
+        return ApiResponse(HTTPStatus.OK, {"data": resource})
+
+    def _get_metadata(self, _: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        _check_metadata_resource(match["resource"])
+        with self._store.lock:
+            resource = conversation_metadata_resource(self._store.custom_attributes, self._org_id)
+        return ApiResponse(HTTPStatus.OK, {"data": resource})
+
+    def _update_metadata(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        """Adds or renames the attributes given and keeps the others (assumed: the page speaks of
+        setting properties, not of replacing the klass's set)."""
+        _check_metadata_resource(match["resource"])
+        properties = _json_body(request).get("properties")
+        if not isinstance(properties, dict) or not all(
+            isinstance(metadata, dict) for metadata in properties.values()
+        ):
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST, "properties must map attribute names to metadata objects"
+            )
+        for name, metadata in properties.items():
+            if not CUSTOM_ATTRIBUTE_NAME.match(name):
+                raise ApiError(
+                    HTTPStatus.BAD_REQUEST,
+                    f"{name!r} is not a custom attribute name with a type suffix (Str, Num, ...)",
+                )
+            if not isinstance(metadata.get("displayName", ""), str):
+                raise ApiError(HTTPStatus.BAD_REQUEST, f"{name}.displayName must be a string")
+        with self._store.lock:
+            for name, metadata in properties.items():
+                self._store.define_custom_attribute(name, metadata.get("displayName"))
+            resource = conversation_metadata_resource(self._store.custom_attributes, self._org_id)
+        return ApiResponse(HTTPStatus.OK, {"data": resource})
+
     def _conversation(self, conversation_id: str) -> JsonObject:
         conversation = self._store.conversations.get(conversation_id)
         if conversation is None:
             raise _not_found("conversation", conversation_id)
         return conversation_resource(conversation, self._org_id, self._api_user.id)
+
+
+def _check_metadata_resource(resource: str) -> None:
+    if resource != "conversation":
+        raise ApiError(
+            HTTPStatus.NOT_FOUND,
+            f"the simulator keeps custom attributes of conversations only, not of {resource}",
+        )
 
 
 def _not_found(kind: str, object_id: str) -> ApiError:

@@ -15,12 +15,17 @@ class Faults:
     throttle_next: int = 0
     outage: bool = False
     timeout_next: int = 0
+    # Requests Kustomer carries out but whose response never arrives: the client times out
+    # not knowing that, say, its note was created.
+    lose_response_next: int = 0
     hang_seconds: float = 30.0
 
 
 class InjectedFault(enum.Enum):
     OUTAGE = 503
     HANG = 0
+    # Not a status: the request is carried out, then the connection hangs like HANG.
+    LOSE_RESPONSE = -1
     FAILURE = 500
     THROTTLE = 429
 
@@ -35,6 +40,9 @@ def take_fault(faults: Faults, rng: random.Random) -> InjectedFault | None:
     if faults.timeout_next > 0:
         faults.timeout_next -= 1
         return InjectedFault.HANG
+    if faults.lose_response_next > 0:
+        faults.lose_response_next -= 1
+        return InjectedFault.LOSE_RESPONSE
     if faults.fail_next > 0:
         faults.fail_next -= 1
         return InjectedFault.FAILURE

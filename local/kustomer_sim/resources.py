@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from local.kustomer_sim.store import (
+    CUSTOM_ATTRIBUTE_NAME,
+    METADATA_TYPE_BY_SUFFIX,
     ConversationRecord,
     CustomerRecord,
     NoteRecord,
@@ -174,4 +176,49 @@ def note_resource(note: NoteRecord, org_id: str) -> JsonObject:
             "modifiedBy": _user_relationship(note.created_by_user_id),
         },
         "links": {"self": f"/v1/notes/{note.id}"},
+    }
+
+
+def api_key_resource(
+    name: str, api_key: str, roles: list[str], user: UserRecord, org_id: str
+) -> JsonObject:
+    """The calling key, as GET /v1/auth/tokens/current returns it (shape from MeltanoLabs/
+    tap-kustomer access_management/schemas/auth_tokens.json)."""
+    created = format_timestamp(user.created_at)
+    return {
+        "type": "token",
+        "id": user.id,
+        "attributes": {
+            "name": name,
+            "lastTokenChars": api_key[-4:],
+            "roles": list(roles),
+            "createdAt": created,
+            "updatedAt": created,
+        },
+        "relationships": {
+            "org": _to_one("org", org_id, f"/v1/orgs/{org_id}"),
+            "user": _user_relationship(user.id),
+        },
+        "links": {"self": "/v1/auth/tokens/current"},
+    }
+
+
+def conversation_metadata_resource(custom_attributes: dict[str, str], org_id: str) -> JsonObject:
+    """The Conversation klass's custom attributes, as GET /v1/metadata/conversation returns them
+    (data.attributes.properties.<name>.{type, displayName}, per the output schema of "Update
+    Custom Attribute Metadata" on api-docs.integration.app)."""
+    properties = {}
+    for name, display_name in sorted(custom_attributes.items()):
+        match = CUSTOM_ATTRIBUTE_NAME.match(name)
+        assert match is not None, "names are checked when defined"
+        properties[name] = {
+            "type": METADATA_TYPE_BY_SUFFIX[match.group(1)],
+            "displayName": display_name,
+        }
+    return {
+        "type": "metadata",
+        "id": f"{org_id}-conversation",
+        "attributes": {"name": "conversation", "properties": properties},
+        "relationships": {"org": _to_one("org", org_id, f"/v1/orgs/{org_id}")},
+        "links": {"self": "/v1/metadata/conversation"},
     }

@@ -21,7 +21,6 @@ from local.kustomer_sim.resources import JsonObject, conversation_resource, note
 from local.kustomer_sim.seed import SeedSummary, seed_demo
 from local.kustomer_sim.store import (
     CONVERSATION_STATUSES,
-    CUSTOM_ATTRIBUTE_NAME,
     ConversationRecord,
     CustomerRecord,
     Store,
@@ -227,14 +226,34 @@ class KustomerSimulator:
             conversation.last_activity_at = moment
             conversation.rev += 1
 
-    def define_custom_attribute(self, name: str) -> None:
-        """Define and activate a custom attribute on the Conversation klass."""
-        if not CUSTOM_ATTRIBUTE_NAME.match(name):
-            raise ValueError(
-                f"{name!r} is not a custom attribute system name such as 'cesScoreNum'"
-            )
+    def define_custom_attribute(self, name: str, display_name: str | None = None) -> None:
+        """Define and activate a custom attribute on the Conversation klass, as the Klasses
+        editor or PUT /v1/metadata/conversation does."""
+        self._store.define_custom_attribute(name, display_name)
+
+    def rename_user(self, user_id: str, name: str) -> None:
         with self._store.lock:
-            self._store.custom_attributes.add(name)
+            self._store.users[user_id].name = name
+
+    def remove_user(self, user_id: str) -> None:
+        with self._store.lock:
+            del self._store.users[user_id]
+
+    def set_rate_limit(self, per_minute: int) -> None:
+        """Requests per minute the org allows from now on (Kustomer's limit depends on the plan)."""
+        self._api.set_rate_limit(per_minute)
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """What a delete in Kustomer's UI does: the conversation and its notes are gone, and
+        every request naming it gets 404."""
+        with self._store.lock:
+            del self._store.conversations[conversation_id]
+            for note_id in [
+                note.id
+                for note in self._store.notes.values()
+                if note.conversation_id == conversation_id
+            ]:
+                del self._store.notes[note_id]
 
     # --- inspection ----------------------------------------------------------------------------
 
@@ -254,6 +273,11 @@ class KustomerSimulator:
                 key=lambda n: n.id,
             )
             return [note_resource(n, self.org_id) for n in notes]
+
+    def custom_attributes(self) -> dict[str, str]:
+        """The Conversation klass's custom attributes: system name -> display name."""
+        with self._store.lock:
+            return dict(self._store.custom_attributes)
 
     @property
     def request_log(self) -> list[tuple[str, str, int]]:
@@ -352,22 +376,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if faults.latency_ms > 0:
             time.sleep(faults.latency_ms / 1000)
         fault = simulator._next_fault()
-        if fault is InjectedFault.HANG:
+        request = ApiRequest(
+            method=self.command,
+            path=url.path,
+            query=parse_qs(url.query),
+            authorization=self.headers.get("Authorization"),
+            body=body,
+        )
+        if fault is InjectedFault.LOSE_RESPONSE:
+            self._handle(request)
+        if fault in (InjectedFault.HANG, InjectedFault.LOSE_RESPONSE):
             simulator._record(self.command, url.path, NO_RESPONSE)
             self.server.stopping.wait(faults.hang_seconds)
             self.close_connection = True
             return
-        if fault is not None:
-            response = self._fault_response(fault)
-        else:
-            request = ApiRequest(
-                method=self.command,
-                path=url.path,
-                query=parse_qs(url.query),
-                authorization=self.headers.get("Authorization"),
-                body=body,
-            )
-            response = self._handle(request)
+        response = self._fault_response(fault) if fault is not None else self._handle(request)
         simulator._record(self.command, url.path, response.status)
         self._send(response)
 

@@ -12,6 +12,16 @@ CONVERSATION_STATUSES = ("open", "snoozed", "done")
 # A custom attribute's system name is camelCase or PascalCase ending in its data type
 # (developer.kustomer.com, "Describe Conversation"; e.g. avgSatScoreNum).
 CUSTOM_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(Str|Txt|Num|Bool|At)$")
+# Kustomer sets an attribute's type from its name suffix ("the type is determined automatically",
+# developer.kustomer.com/kustomer-api-docs/reference/updatecustomattributemetadata); the type
+# names themselves are assumed.
+METADATA_TYPE_BY_SUFFIX = {
+    "Str": "string",
+    "Txt": "text",
+    "Num": "number",
+    "Bool": "boolean",
+    "At": "date",
+}
 
 
 @dataclass
@@ -74,8 +84,27 @@ class Store:
         self.users: dict[str, UserRecord] = {}
         self.conversations: dict[str, ConversationRecord] = {}
         self.notes: dict[str, NoteRecord] = {}
-        self.custom_attributes: set[str] = set()
+        # Custom attributes defined on the Conversation klass: system name -> display name.
+        self.custom_attributes: dict[str, str] = {}
         self._sequence = 0
+
+    def define_custom_attribute(self, name: str, display_name: str | None = None) -> None:
+        """Define (or rename) a custom attribute on the Conversation klass; the default display
+        name is the title-cased name without its type suffix, as Kustomer's (cesScoreNum ->
+        "Ces Score")."""
+        match = CUSTOM_ATTRIBUTE_NAME.match(name)
+        if match is None:
+            raise ValueError(
+                f"{name!r} is not a custom attribute system name such as 'cesScoreNum'"
+            )
+        stem = name[: match.start(1)]
+        default = " ".join(
+            word.capitalize() for word in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+", stem)
+        )
+        with self.lock:
+            self.custom_attributes[name] = (
+                display_name or self.custom_attributes.get(name) or default
+            )
 
     def new_id(self, created_at: datetime) -> str:
         """A 24-hex-digit id like Kustomer's (Mongo ObjectIds): creation time first, so ids

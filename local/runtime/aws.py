@@ -73,6 +73,8 @@ def _create_tables(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -
             "AttributeDefinitions": properties["AttributeDefinitions"],
             "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
         }
+        if "GlobalSecondaryIndexes" in properties:
+            arguments["GlobalSecondaryIndexes"] = properties["GlobalSecondaryIndexes"]
         stream = properties.get("StreamSpecification")
         if stream:
             arguments["StreamSpecification"] = {

@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities import parameters as powertools_parameters
 from boto3.dynamodb.types import TypeDeserializer
 from moto.backends import get_backend
 
+from cli.stack import Stack
 from local.runtime.aws import ACCOUNT_ID, REGION, MotoEndpoint, provision, shared_moto
 from local.runtime.event_sources import DynamoDBStreamSource, SqsSource
 from local.runtime.events import scheduled_event
@@ -159,16 +160,44 @@ class LocalRuntime:
             )
             for function, properties in functions_with_event(self.functions, "DynamoDB")
         ]
-        self.scheduled = [
-            function
+        self.scheduled = {
+            function.logical_id: function
             for kind in ("Schedule", "ScheduleV2")
             for function, _ in functions_with_event(self.functions, kind)
-        ]
+        }
         self.gateway.start()
         return self
 
     def stop(self) -> None:
         self.gateway.stop()
+
+    def stack(self) -> Stack:
+        """This runtime as the admin's command line tool sees a deployed stack."""
+        return Stack(
+            name=self.options.stack_name,
+            region=REGION,
+            resources=dict(self.resolver.names.refs),
+            function_environments={
+                logical_id: dict(function.environment)
+                for logical_id, function in self.functions.items()
+            },
+            endpoint_url=self.moto.url,
+        )
+
+    def set_trigger(
+        self, metric: str, *, active: bool = True, now: datetime | None = None, **changes: Any
+    ) -> Any:
+        """What `surveys trigger set/activate` does, for the demo and the tests."""
+        # Imported here, not at the top: the shared layer's Logger must first be created inside
+        # a function's environment (log level, service), as it is in Lambda.
+        from surveys.usecases.triggers import activate_trigger, change_trigger, deactivate_trigger
+
+        with self.stack().as_function("ScannerFunction"):
+            if changes:
+                change_trigger(metric, changes)
+            if active:
+                return activate_trigger(metric, now or datetime.now(UTC))
+            return deactivate_trigger(metric)
 
     @property
     def base_url(self) -> str:
@@ -177,15 +206,21 @@ class LocalRuntime:
     def environment(self, logical_id: str) -> dict[str, str]:
         return self.functions[logical_id].environment
 
-    def scan(self, now: datetime | None = None) -> list[Any]:
-        """What the EventBridge schedule does: invoke every scheduled function once."""
+    def run_schedule(self, logical_id: str, now: datetime | None = None) -> Any:
+        """What a function's EventBridge schedule does: invoke it once, at `now`."""
         moment = now or datetime.now(UTC)
-        return [
-            function.invoke(
-                scheduled_event(moment, f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/local")
-            )
-            for function in self.scheduled
-        ]
+        return self.scheduled[logical_id].invoke(
+            scheduled_event(moment, f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/local")
+        )
+
+    def scan(self, now: datetime | None = None) -> list[Any]:
+        """One run of the scanner's schedule, as a one-item list of its result."""
+        return [self.run_schedule("ScannerFunction", now)]
+
+    def reconcile(self, now: datetime | None = None) -> dict[str, Any]:
+        """One run of the hourly reconcile sweep; returns its report."""
+        report: dict[str, Any] = self.run_schedule("ReconcileFunction", now)
+        return report
 
     def deliver(self) -> tuple[int, int]:
         """Drain every queue into its function; returns (handled, failed)."""
@@ -241,10 +276,15 @@ class LocalRuntime:
         sqs = self.moto.client("sqs")
         attributes = sqs.get_queue_attributes(
             QueueUrl=self.resolver.names.refs[logical_id],
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            AttributeNames=["All"],
         )["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]) + int(
-            attributes["ApproximateNumberOfMessagesNotVisible"]
+        return sum(
+            int(attributes.get(name, 0))
+            for name in (
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            )
         )
 
 

@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from local.kustomer_sim import KustomerSimulator
+from local.kustomer_sim import NO_RESPONSE, KustomerSimulator
 from surveys.adapters.kustomer import (
     KustomerAuthError,
     KustomerClient,
     KustomerNotFoundError,
+    KustomerOutcomeUnknownError,
     KustomerUnavailableError,
 )
 
@@ -130,3 +131,45 @@ def test_keeps_failing_ends_in_unavailable_after_bounded_attempts(
         _client(limited_simulator, clock).get_customer(customer)
 
     assert _statuses(limited_simulator) == [503] * 6
+
+
+def _conversation(sim: KustomerSimulator, clock: SimulatedClock) -> str:
+    customer = sim.add_customer("Jane Doe", ["jane@example.com"])
+    return sim.add_conversation(customer, updated_at=clock.now)
+
+
+def test_a_refused_request_names_its_conversation_and_kustomers_reason(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    unknown = "000000000000000000000000"
+
+    with pytest.raises(KustomerNotFoundError) as refused:
+        _client(limited_simulator, clock).create_note(unknown, "Rated 5")
+
+    assert refused.value.conversation_id == unknown
+    assert f"POST /v1/notes for conversation {unknown}" in str(refused.value)
+    assert f"conversation {unknown} not found" in str(refused.value)
+    assert _statuses(limited_simulator) == [404]
+
+
+def test_a_note_is_posted_again_only_when_kustomer_certainly_did_not_create_it(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    conversation = _conversation(limited_simulator, clock)
+    client = _client(limited_simulator, clock, timeout=(1.0, 0.5))
+    limited_simulator.faults.hang_seconds = 1.0
+
+    limited_simulator.faults.throttle_next = 1
+    client.create_note(conversation, "A 429 is never carried out: posted again")
+    limited_simulator.faults.fail_next = 1
+    with pytest.raises(KustomerOutcomeUnknownError, match="500"):
+        client.create_note(conversation, "A 500 may have been carried out")
+    limited_simulator.faults.lose_response_next = 1
+    with pytest.raises(KustomerOutcomeUnknownError, match="ReadTimeout"):
+        client.create_note(conversation, "Created, but the answer never came")
+
+    assert _statuses(limited_simulator) == [429, 201, 500, NO_RESPONSE]
+    assert [note["attributes"]["body"] for note in limited_simulator.notes_for(conversation)] == [
+        "A 429 is never carried out: posted again",
+        "Created, but the answer never came",
+    ]

@@ -62,6 +62,9 @@ class Api:
     def patch(self, path: str, body: object) -> requests.Response:
         return self.session.patch(self.base_url + path, json=body, timeout=5)
 
+    def put(self, path: str, body: object) -> requests.Response:
+        return self.session.put(self.base_url + path, json=body, timeout=5)
+
     def search(self, *criteria: dict[str, Any], page_size: int = 100, **extra: Any) -> Any:
         body = {"queryContext": "conversation", "and": list(criteria), **extra}
         response = self.post(f"/v1/customers/search?pageSize={page_size}", body)
@@ -143,6 +146,16 @@ def test_users_are_listed_in_pages(sim: KustomerSimulator, api: Api) -> None:
     assert ids(first) + ids(second) == agents
     assert second["links"]["next"] is None
     assert first["data"][0]["attributes"]["email"] == "agent0@example.com"
+
+
+def test_current_api_key_reports_its_name_and_roles(api: Api) -> None:
+    response = api.get("/v1/auth/tokens/current")
+
+    assert response.status_code == 200
+    attributes = response.json()["data"]["attributes"]
+    assert attributes["name"] == "Survey integration"
+    assert attributes["lastTokenChars"] == API_KEY[-4:]
+    assert "org.admin.write" in attributes["roles"]
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -336,6 +349,74 @@ def test_patch_of_an_unknown_conversation_gets_404(sim: KustomerSimulator, api: 
 def test_custom_attribute_names_need_a_type_suffix(sim: KustomerSimulator) -> None:
     with pytest.raises(ValueError, match="cesScore"):
         sim.define_custom_attribute("cesScore")
+
+
+def test_metadata_lists_the_attributes_defined_in_code_with_their_types(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    sim.define_custom_attribute("cesScoreNum")
+    sim.define_custom_attribute("cesCommentTxt", "CES comment")
+
+    response = api.get("/v1/metadata/conversation")
+
+    assert response.status_code == 200
+    assert response.json()["data"]["attributes"]["properties"] == {
+        "cesCommentTxt": {"type": "text", "displayName": "CES comment"},
+        "cesScoreNum": {"type": "number", "displayName": "Ces Score"},
+    }
+
+
+def test_metadata_put_adds_attributes_that_patch_then_accepts(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    sim.define_custom_attribute("orderIdStr")
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+
+    response = api.put(
+        "/v1/metadata/conversation", {"properties": {"csatScoreNum": {"displayName": "CSAT"}}}
+    )
+
+    assert response.status_code == 200
+    assert set(response.json()["data"]["attributes"]["properties"]) == {
+        "orderIdStr",
+        "csatScoreNum",
+    }
+    assert sim.custom_attributes() == {"orderIdStr": "Order Id", "csatScoreNum": "CSAT"}
+    assert api.patch(f"/v1/conversations/{conversation_id}", {"custom": {"csatScoreNum": 4}}).ok
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"properties": {"csatScore": {}}},
+        {"properties": {"csatScoreNum": "number"}},
+        {"properties": {"csatScoreNum": {"displayName": 5}}},
+        {"properties": ["csatScoreNum"]},
+    ],
+)
+def test_metadata_put_rejects_bad_properties_and_defines_nothing(
+    sim: KustomerSimulator, api: Api, body: dict[str, Any]
+) -> None:
+    assert_error(api.put("/v1/metadata/conversation", body), 400)
+    assert sim.custom_attributes() == {}
+
+
+def test_metadata_of_other_klasses_is_not_simulated(api: Api) -> None:
+    assert_error(api.get("/v1/metadata/customer"), 404)
+
+
+def test_metadata_needs_read_and_write_roles(clock: FakeClock) -> None:
+    reader = KustomerSimulator(clock=clock, roles=["org.user.read"])
+    base_url = reader.start()
+    try:
+        headers = {"Authorization": "Bearer sim-key"}
+        url = f"{base_url}/v1/metadata/conversation"
+        assert requests.get(url, headers=headers, timeout=5).status_code == 200
+        body = {"properties": {"csatScoreNum": {}}}
+        assert_error(requests.put(url, json=body, headers=headers, timeout=5), 403)
+        assert reader.custom_attributes() == {}
+    finally:
+        reader.stop()
 
 
 # --- notes ----------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime
 from surveys.adapters.kustomer import KustomerClient
 from surveys.adapters.survey_queue import SqsSurveyQueue
-from surveys.domain.conversations import TriggerRules
-from surveys.domain.metrics import CES
 from surveys.usecases.scan import scan_for_due_surveys
+from surveys.usecases.triggers import trigger_settings
 from tests.conftest import SIMULATOR_KEY, function_environment, start_runtime
 from tests.integration.helpers import (
     add_due_conversation,
@@ -167,12 +166,10 @@ def scan_use_case(runtime: LocalRuntime, simulator: KustomerSimulator):  # type:
     def scan(time_left):  # type: ignore[no-untyped-def]
         with function_environment(runtime, "ScannerFunction"):
             return scan_for_due_surveys(
-                CES,
-                TriggerRules(),
+                trigger_settings("ces"),
                 kustomer=kustomer,
                 queue=queue,
                 now=NOW,
-                backfill=timedelta(days=30),
                 time_left=time_left,
             )
 

@@ -13,9 +13,8 @@ from local.kustomer_sim import KustomerSimulator
 from local.runtime.event_sources import DynamoDBStreamSource
 from local.runtime.runtime import LocalRuntime
 from surveys.adapters.kustomer import KustomerClient
-from surveys.adapters.store import find_rating
 from surveys.domain.metrics import CES
-from surveys.usecases.write_back import RatingVersion, write_back_rating
+from surveys.usecases.write_back import write_back_rating
 from tests.conftest import SIMULATOR_KEY, function_environment
 
 TIMEOUT = 10
@@ -218,15 +217,10 @@ def test_a_retry_after_a_crash_between_note_and_attributes_posts_no_second_note(
 ) -> None:
     survey.answer(6, "Good")
     with function_environment(runtime, "WritebackFunction"):
-        rating = find_rating(survey.survey_id)
-        assert rating is not None
-        delivered = RatingVersion.of(rating)
         crashing = CrashingAfterTheNote(simulator.base_url, SIMULATOR_KEY)
 
         with pytest.raises(SimulatedTimeout):
-            write_back_rating(
-                survey.survey_id, kustomer=crashing, now=datetime.now(UTC), delivered=delivered
-            )
+            write_back_rating(survey.survey_id, kustomer=crashing, now=datetime.now(UTC))
 
         assert len(_note_bodies(simulator, survey.conversation_id)) == 1
         assert "cesScoreNum" not in _custom(simulator, survey.conversation_id)
@@ -235,7 +229,6 @@ def test_a_retry_after_a_crash_between_note_and_attributes_posts_no_second_note(
             survey.survey_id,
             kustomer=KustomerClient(simulator.base_url, SIMULATOR_KEY),
             now=datetime.now(UTC),
-            delivered=delivered,
         )
 
     assert (outcome.result, outcome.version) == ("written", 1)

@@ -35,6 +35,7 @@ class Settings(BaseModel):
     kustomer_rate_limit_share: float = Field(
         alias="KUSTOMER_RATE_LIMIT_SHARE", default=0.5, gt=0, le=1
     )
+    reconcile_grace_minutes: float = Field(alias="RECONCILE_GRACE_MINUTES", default=60, ge=0)
 
     @property
     def quiet_period(self) -> timedelta:
@@ -47,6 +48,10 @@ class Settings(BaseModel):
     @property
     def link_lifetime(self) -> timedelta:
         return timedelta(days=self.link_expiry_days)
+
+    @property
+    def reconcile_grace(self) -> timedelta:
+        return timedelta(minutes=self.reconcile_grace_minutes)
 
 
 @cache

@@ -21,16 +21,39 @@ import requests
 from surveys.domain.conversations import Conversation
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
+# 503 says the request was not carried out; after the others, or a response that never came,
+# Kustomer may have done what was asked.
+NOT_CARRIED_OUT_STATUSES = frozenset({429, 503})
 TIME_MARGIN_SECONDS = 2.0
+
+
+def _request_name(method: str, path: str, conversation_id: str | None) -> str:
+    """How errors name a request: a note's POST carries its conversation in the body, not the
+    path, so an operator reading the error would not otherwise know which conversation failed."""
+    name = f"{method} {path}"
+    if conversation_id and conversation_id not in path:
+        return f"{name} for conversation {conversation_id}"
+    return name
 
 
 class KustomerError(Exception):
     """Kustomer refused a request in a way a retry cannot fix (bad key, missing role, bad data)."""
 
-    def __init__(self, status: int, method: str, path: str, detail: str) -> None:
-        super().__init__(f"Kustomer answered {status} to {method} {path}: {detail}")
+    def __init__(
+        self,
+        status: int,
+        method: str,
+        path: str,
+        detail: str,
+        conversation_id: str | None = None,
+    ) -> None:
+        super().__init__(
+            f"Kustomer answered {status} to {_request_name(method, path, conversation_id)}: "
+            f"{detail}"
+        )
         self.status = status
         self.detail = detail
+        self.conversation_id = conversation_id
 
 
 class KustomerAuthError(KustomerError):
@@ -45,12 +68,18 @@ class KustomerUnavailableError(Exception):
     """Kustomer kept failing, or waiting for it would overrun the time left; try again later."""
 
 
+class KustomerOutcomeUnknownError(KustomerUnavailableError):
+    """A request that must not run twice (creating a note) failed in a way that leaves open
+    whether Kustomer carried it out; the caller checks before trying again."""
+
+
 @dataclass(frozen=True)
 class Customer:
     id: str
     name: str
     emails: tuple[str, ...]
     locale: str | None
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,131 @@ class Note:
 class ConversationPage:
     conversations: list[Conversation]
     has_next: bool
+
+
+@dataclass(frozen=True)
+class KustomerUser:
+    id: str
+    name: str
+    email: str | None
+    user_type: str
+
+    @property
+    def is_agent(self) -> bool:
+        return self.user_type not in NON_AGENT_USER_TYPES
+
+
+@dataclass(frozen=True)
+class ApiKeyIdentity:
+    name: str
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AccessCheck:
+    """A call the system makes, what for, and the roles Kustomer accepts for it (any one)."""
+
+    purpose: str
+    method: str
+    path: str
+    roles: tuple[str, ...]
+    body: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
+
+    @property
+    def call(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def required_roles(self) -> str:
+        """E.g. "org.user.note.write (part of org.user.write) or org.permission.note.create". That
+        a broad legacy role covers the narrow ones beneath it is assumed, as in the simulator."""
+        described = []
+        for role in self.roles:
+            parts = role.split(".")
+            if len(parts) == 4 and parts[1] in ("user", "admin"):
+                described.append(f"{role} (part of org.{parts[1]}.{parts[3]})")
+            else:
+                described.append(role)
+        return " or ".join(described)
+
+
+# Not in Kustomer's API reference as read so far, so to confirm against a real org: the calling
+# key's name and roles, as MeltanoLabs/tap-kustomer reads them
+# (streams/access_management/auth_tokens_current_streams.py, schemas/auth_tokens.json).
+API_KEY_IDENTITY_PATH = "/v1/auth/tokens/current"
+# GET and PUT /v1/metadata/{resource}, both carrying `properties` keyed by attribute name
+# (developer.kustomer.com/kustomer-api-docs/reference/updatecustomattributemetadata and "Get
+# custom attribute metadata"; answer shape from api-docs.integration.app, Kustomer operations).
+CONVERSATION_METADATA_PATH = "/v1/metadata/conversation"
+# Users that are not agents: the users behind API keys. The value is assumed (tap-kustomer's
+# users schema has `userType` but lists no values).
+NON_AGENT_USER_TYPES = frozenset({"machine"})
+# Kustomer ids are 24 hex digits; no object has this one, so a probe with it finds nothing.
+PROBE_OBJECT_ID = "0" * 24
+
+LIST_USERS = AccessCheck(
+    "import the agents",
+    "GET",
+    "/v1/users",
+    ("org.user.user.read", "org.permission.user.read"),
+    params={"pageSize": 1},
+)
+# Every call the system makes, probed by `connect` in a form that changes nothing. Roles are the
+# legacy role, then its permission-set equivalent. Confirmed at the source: search
+# (reference/customersearch), notes create (create-note), customers read (Kustomer's OpenAPI,
+# "Get customer by email"), metadata read and update (updatecustomattributemetadata). Assumed from
+# the same pattern: notes read, conversation update, users read.
+ACCESS_CHECKS = (
+    AccessCheck(
+        "find conversations due a survey",
+        "POST",
+        "/v1/customers/search",
+        ("org.user.search.read", "org.permission.search.create"),
+        body={"queryContext": "conversation", "and": [{"conversation_status": {"equals": "done"}}]},
+        params={"pageSize": 1},
+    ),
+    AccessCheck(
+        "read the customer's email address",
+        "GET",
+        "/v1/customers/{id}",
+        ("org.user.customer.read", "org.permission.customer.read"),
+    ),
+    AccessCheck(
+        "post each rating as a note",
+        "POST",
+        "/v1/notes",
+        ("org.user.note.write", "org.permission.note.create"),
+        body={},
+    ),
+    AccessCheck(
+        "find notes already posted",
+        "GET",
+        "/v1/conversations/{id}/notes",
+        ("org.user.note.read", "org.permission.note.read"),
+    ),
+    AccessCheck(
+        "set the rating's custom attributes",
+        "PATCH",
+        "/v1/conversations/{id}",
+        ("org.user.conversation.write", "org.permission.conversation.update"),
+        body={"custom": {}},
+    ),
+    LIST_USERS,
+    AccessCheck(
+        "read the conversation custom attributes",
+        "GET",
+        CONVERSATION_METADATA_PATH,
+        ("org.user.metadata.read", "org.permission.metadata.read"),
+    ),
+)
+# Made only when an attribute is missing, so not probed.
+DEFINE_CUSTOM_ATTRIBUTES = AccessCheck(
+    "create the survey's custom attributes",
+    "PUT",
+    CONVERSATION_METADATA_PATH,
+    ("org.admin.metadata.write", "org.permission.metadata.update"),
+)
 
 
 def kustomer_api_base(org_url: str) -> str:
@@ -99,6 +253,9 @@ def conversation_from_resource(resource: dict[str, Any]) -> Conversation:
         customer_id=customers[0] if customers else None,
         assigned_user_ids=tuple(_related_ids(resource, "assignedUsers")),
         subject=str(attributes.get("name") or ""),
+        brand_id=next(iter(_related_ids(resource, "brand")), None),
+        queue_id=next(iter(_related_ids(resource, "queue")), None),
+        tags=frozenset(str(tag) for tag in attributes.get("tags") or ()),
     )
 
 
@@ -182,37 +339,54 @@ class KustomerClient:
     def _backoff(self, attempt: int) -> float:
         return random.uniform(0, min(20.0, 0.5 * 2**attempt))
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        conversation_id: str | None = None,
+        repeatable: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        """Send a request, retrying what can succeed later. A request that is not `repeatable`
+        is retried only when Kustomer certainly did not carry it out."""
+        name = _request_name(method, path, conversation_id)
+        failure = ""
         for attempt in range(self._max_attempts):
             wait = self._pacer.wait_needed()
             if wait > 0:
-                self._wait(wait, "pacing below the Kustomer rate limit")
+                self._wait(wait, f"pacing below the Kustomer rate limit before {name}")
             self.requests_made += 1
             try:
                 response = self._session.request(
                     method, f"{self._base_url}{path}", timeout=self._timeout, **kwargs
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
-                failure = f"{type(error).__name__} on {method} {path}"
+                failure = f"{type(error).__name__} on {name}"
+                # Only a connection never made proves the request was not sent.
+                if not repeatable and not isinstance(error, requests.ConnectTimeout):
+                    raise KustomerOutcomeUnknownError(failure) from error
                 self._wait(self._backoff(attempt), failure)
                 continue
             self._pacer.observe(response.headers)
-            if response.status_code == 429:
-                self._wait(self._retry_after(response), "Kustomer answered 429")
+            status = response.status_code
+            if not repeatable and status in RETRYABLE_STATUSES - NOT_CARRIED_OUT_STATUSES:
+                raise KustomerOutcomeUnknownError(f"Kustomer answered {status} to {name}")
+            if status == 429 or status in RETRYABLE_STATUSES:
+                failure = f"Kustomer answered {status} to {name}"
+                wait = self._retry_after(response) if status == 429 else self._backoff(attempt)
+                self._wait(wait, failure)
                 continue
-            if response.status_code in RETRYABLE_STATUSES:
-                self._wait(self._backoff(attempt), f"Kustomer answered {response.status_code}")
-                continue
-            if response.status_code >= 400:
+            if status >= 400:
                 error_type: type[KustomerError] = KustomerError
-                if response.status_code in (401, 403):
+                if status in (401, 403):
                     error_type = KustomerAuthError
-                elif response.status_code == 404:
+                elif status == 404:
                     error_type = KustomerNotFoundError
-                raise error_type(response.status_code, method, path, _error_detail(response))
+                raise error_type(status, method, path, _error_detail(response), conversation_id)
             return response.json() if response.content else {}
         raise KustomerUnavailableError(
-            f"{method} {path} still failing after {self._max_attempts} attempts"
+            f"{name} still failing after {self._max_attempts} attempts; last: {failure}"
         )
 
     @staticmethod
@@ -254,11 +428,19 @@ class KustomerClient:
             name=str(attributes.get("displayName") or attributes.get("name") or ""),
             emails=emails,
             locale=attributes.get("locale"),
+            # To confirm against a real org: the customer's IANA zone, when Kustomer knows it.
+            time_zone=attributes.get("timeZone"),
         )
 
     def create_note(self, conversation_id: str, body: str) -> str:
         payload = self._request(
-            "POST", "/v1/notes", json={"body": body, "conversation": conversation_id}
+            "POST",
+            "/v1/notes",
+            json={"body": body, "conversation": conversation_id},
+            conversation_id=conversation_id,
+            # A second POST would be a second note (developer.kustomer.com/api/core-resources/
+            # create-note has no idempotency key).
+            repeatable=False,
         )
         return str(payload["data"]["id"])
 
@@ -269,6 +451,7 @@ class KustomerClient:
                 "GET",
                 f"/v1/conversations/{conversation_id}/notes",
                 params={"page": page, "pageSize": 100},
+                conversation_id=conversation_id,
             )
             for item in payload.get("data") or []:
                 yield Note(id=str(item["id"]), body=str((item.get("attributes") or {}).get("body")))
@@ -279,4 +462,86 @@ class KustomerClient:
     def set_conversation_custom_attributes(
         self, conversation_id: str, values: dict[str, Any]
     ) -> None:
-        self._request("PATCH", f"/v1/conversations/{conversation_id}", json={"custom": values})
+        self._request(
+            "PATCH",
+            f"/v1/conversations/{conversation_id}",
+            json={"custom": values},
+            conversation_id=conversation_id,
+        )
+
+    def allows(self, check: AccessCheck) -> bool:
+        """Whether the key may make the call. Assumed, as the simulator does: Kustomer checks
+        roles before it looks for the object or validates the body, so a probe with an id no
+        object has, or with a body it must refuse, changes nothing and gets 403 only when a role
+        is missing. A 401 (the key itself refused) is raised."""
+        try:
+            self._request(
+                check.method,
+                check.path.format(id=PROBE_OBJECT_ID),
+                json=check.body,
+                params=check.params,
+            )
+        except KustomerAuthError as error:
+            if error.status == 403:
+                return False
+            raise
+        except KustomerError:
+            return True  # 400 or 404: past the role check
+        return True
+
+    def api_key_identity(self) -> ApiKeyIdentity | None:
+        """The calling key's name and roles, or None when Kustomer does not tell (the endpoint is
+        unconfirmed); a refused key raises KustomerAuthError."""
+        try:
+            resource = self._request("GET", API_KEY_IDENTITY_PATH).get("data") or {}
+        except KustomerNotFoundError:
+            return None
+        except KustomerAuthError as error:
+            if error.status == 403:
+                return None
+            raise
+        attributes = resource.get("attributes") or {}
+        return ApiKeyIdentity(
+            name=str(attributes.get("name") or ""),
+            roles=tuple(str(role) for role in attributes.get("roles") or ()),
+        )
+
+    def users(self) -> Iterator[KustomerUser]:
+        page = 1
+        while True:
+            payload = self._request("GET", "/v1/users", params={"page": page, "pageSize": 100})
+            for item in payload.get("data") or []:
+                attributes = item.get("attributes") or {}
+                yield KustomerUser(
+                    id=str(item["id"]),
+                    name=str(attributes.get("name") or attributes.get("displayName") or item["id"]),
+                    email=attributes.get("email") or None,
+                    user_type=str(attributes.get("userType") or "user"),
+                )
+            if not (payload.get("links") or {}).get("next"):
+                return
+            page += 1
+
+    def conversation_custom_attributes(self) -> dict[str, str]:
+        """The custom attributes defined on the Conversation klass: name -> type."""
+        return _attribute_types(self._request("GET", CONVERSATION_METADATA_PATH))
+
+    def define_conversation_custom_attributes(
+        self, display_names: dict[str, str]
+    ) -> dict[str, str]:
+        """Add custom attributes (name -> display name) to the Conversation klass; Kustomer types
+        each by its name suffix (Num a number, Txt a text). Only the new ones are sent: a PUT of
+        properties is assumed to add to the klass's attributes, not to replace them. Returns
+        every attribute now defined, name -> type."""
+        properties = {name: {"displayName": shown} for name, shown in display_names.items()}
+        payload = self._request(
+            DEFINE_CUSTOM_ATTRIBUTES.method,
+            DEFINE_CUSTOM_ATTRIBUTES.path,
+            json={"properties": properties},
+        )
+        return _attribute_types(payload)
+
+
+def _attribute_types(payload: dict[str, Any]) -> dict[str, str]:
+    properties = ((payload.get("data") or {}).get("attributes") or {}).get("properties") or {}
+    return {str(name): str((meta or {}).get("type") or "") for name, meta in properties.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import boto3
 from aws_lambda_powertools.utilities import parameters
 
 SECRET_CACHE_SECONDS = 300
@@ -17,3 +18,15 @@ def read_secret(secret_id: str) -> str:
     if not text.strip():
         raise MissingSecretError(f"secret {secret_id} is empty")
     return text.strip()
+
+
+def store_secret(secret_id: str, value: str) -> bool:
+    """Make `value` the secret's current version unless it already is (a new version each time
+    would look like a key rotation); True when it changed."""
+    secrets_manager = boto3.client("secretsmanager")
+    if secrets_manager.get_secret_value(SecretId=secret_id).get("SecretString") == value:
+        return False
+    secrets_manager.put_secret_value(SecretId=secret_id, SecretString=value)
+    # Powertools would go on serving the old value from its cache for SECRET_CACHE_SECONDS.
+    parameters.clear_caches()
+    return True

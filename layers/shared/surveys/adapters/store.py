@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from surveys.domain.metrics import METRICS
 from surveys.domain.survey_request import SurveyRequest
 
 
@@ -31,6 +38,22 @@ class _TableNameFromEnvironment:
 
 def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+# template.yaml declares the same index on SurveysTable, and grants the reconcile function it.
+WRITEBACK_PENDING_INDEX = "writeback-pending"
+
+
+class PendingWritebackIndex(GlobalSecondaryIndex["SurveyItem"]):
+    """Surveys whose latest rating is not yet in Kustomer, oldest first. One constant partition
+    key is fine here: only ratings awaiting their writeback are in it, a handful at a time."""
+
+    class Meta:
+        index_name = WRITEBACK_PENDING_INDEX
+        projection = KeysOnlyProjection()
+
+    writeback_pending = UnicodeAttribute(hash_key=True)
+    writeback_due_since = UTCDateTimeAttribute(range_key=True)
 
 
 class SurveyStatus(StrEnum):
@@ -58,10 +81,14 @@ class SurveyItem(Model):
     metric = UnicodeAttribute()
     customer_id = UnicodeAttribute()
     assigned_user_id = UnicodeAttribute(null=True)
+    # The agent's name when the survey was sent, so reports keep it if the agent leaves.
+    agent_name = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default=SurveyStatus.QUEUED.value)
     skip_reason = UnicodeAttribute(null=True)
     recipient = UnicodeAttribute(null=True)
     message_id = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    links_expire_at = UTCDateTimeAttribute(null=True)
     queued_at = UTCDateTimeAttribute()
     sent_at = UTCDateTimeAttribute(null=True)
     # The rating version whose note is being posted; set before the POST so that a retry after a
@@ -71,6 +98,26 @@ class SurveyItem(Model):
     writeback_status = UnicodeAttribute(null=True)
     writeback_error = UnicodeAttribute(null=True)
     written_at = UTCDateTimeAttribute(null=True)
+    # The latest rating version recorded, set in the rating's own transaction: the writeback
+    # clears the pending marker only if it wrote this version, never when a newer one came in.
+    rated_version = NumberAttribute(default=0)
+    # Set while a rating awaits its writeback; only surveys carrying it are in the sparse
+    # index the reconcile sweep reads.
+    writeback_pending = UnicodeAttribute(null=True)
+    writeback_due_since = UTCDateTimeAttribute(null=True)
+    # Until when one writer (the stream or the reconcile sweep) has this survey to itself:
+    # two writers at once could both post a note, or leave an older rating in the attributes.
+    writeback_lease_until = UTCDateTimeAttribute(null=True)
+    pending_writebacks = PendingWritebackIndex()
+
+
+class RatingVersionEntry(MapAttribute[str, object]):
+    """One answer the recipient gave, as the rating's history keeps it."""
+
+    version = NumberAttribute()
+    score = NumberAttribute()
+    comment = UnicodeAttribute(null=True)
+    rated_at = UTCDateTimeAttribute()
 
 
 class RatingItem(Model):
@@ -90,6 +137,9 @@ class RatingItem(Model):
     version = VersionAttribute()
     rated_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
+    # The latest versions, oldest first (the newest is also score and comment above): a
+    # writeback that comes late, after an outage, still notes each version the recipient gave.
+    history = ListAttribute(of=RatingVersionEntry, null=True)
 
 
 class ScanStateItem(Model):
@@ -106,6 +156,44 @@ class ScanStateItem(Model):
     tie_page = NumberAttribute(default=1)
     last_scan_at = UTCDateTimeAttribute(null=True)
     last_complete_at = UTCDateTimeAttribute(null=True)
+
+
+class TriggerItem(Model):
+    """A metric's trigger settings, as validated JSON; `version` refuses lost updates."""
+
+    class Meta:
+        table_name = _TableNameFromEnvironment("STATE_TABLE")
+        region = _region()
+
+    key = UnicodeAttribute(hash_key=True)
+    settings = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class AgentItem(Model):
+    """A Kustomer user imported by `connect` / `agents sync`, so ratings name their agent."""
+
+    class Meta:
+        table_name = _TableNameFromEnvironment("STATE_TABLE")
+        region = _region()
+
+    key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    synced_at = UTCDateTimeAttribute()
+
+
+class CustomerContactItem(Model):
+    """When a customer was last surveyed, by any metric: the survey fatigue guard."""
+
+    class Meta:
+        table_name = _TableNameFromEnvironment("STATE_TABLE")
+        region = _region()
+
+    key = UnicodeAttribute(hash_key=True)
+    last_survey_id = UnicodeAttribute()
+    last_surveyed_at = UTCDateTimeAttribute()
 
 
 def utcnow() -> datetime:
@@ -160,6 +248,44 @@ def find_rating(survey_id: str) -> RatingItem | None:
         return None
 
 
+def save_rating_marking_writeback_due(
+    rating: RatingItem, survey: SurveyItem, new_version: int, now: datetime
+) -> bool:
+    """Save a rating version and mark its survey's writeback pending, both or neither: a rating
+    is never stored without the marker the reconcile sweep finds it by. False when another
+    submission saved a version first."""
+    try:
+        with TransactWrite(connection=Connection(region=_region())) as transaction:
+            transaction.save(rating)
+            transaction.update(
+                survey,
+                actions=[
+                    SurveyItem.rated_version.set(new_version),
+                    SurveyItem.writeback_pending.set(WritebackStatus.PENDING.value),
+                    # Due since the oldest version not yet written, not the newest.
+                    SurveyItem.writeback_due_since.set(SurveyItem.writeback_due_since | now),
+                    SurveyItem.writeback_status.set(WritebackStatus.PENDING.value),
+                ],
+            )
+    except TransactWriteError as error:
+        if any(
+            reason is not None and reason.code == "ConditionalCheckFailed"
+            for reason in error.cancellation_reasons
+        ):
+            return False
+        raise
+    return True
+
+
+def pending_writeback_ids(due_before: datetime) -> Iterator[str]:
+    """Surveys whose writeback has been due since before `due_before`, longest due first."""
+    for item in SurveyItem.pending_writebacks.query(
+        WritebackStatus.PENDING.value,
+        SurveyItem.writeback_due_since <= due_before,
+    ):
+        yield item.survey_id
+
+
 def scan_state_key(metric_key: str) -> str:
     return f"scan#{metric_key}"
 
@@ -169,3 +295,70 @@ def find_scan_state(metric_key: str) -> ScanStateItem | None:
         return ScanStateItem.get(scan_state_key(metric_key), consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def trigger_key(metric_key: str) -> str:
+    return f"trigger#{metric_key}"
+
+
+def find_trigger(metric_key: str) -> TriggerItem | None:
+    try:
+        return TriggerItem.get(trigger_key(metric_key), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def all_triggers() -> list[TriggerItem]:
+    keys = [trigger_key(metric) for metric in METRICS]
+    return sorted(TriggerItem.batch_get(keys), key=lambda item: item.key)
+
+
+def customer_contact_key(customer_id: str) -> str:
+    return f"customer#{customer_id}"
+
+
+def agent_key(user_id: str) -> str:
+    return f"agent#{user_id}"
+
+
+def find_agent(user_id: str) -> AgentItem | None:
+    try:
+        return AgentItem.get(agent_key(user_id))
+    except DoesNotExist:
+        return None
+
+
+def all_agents() -> list[AgentItem]:
+    """Every imported agent. A filtered scan of the state table: only admin commands need the
+    whole list, and they run rarely."""
+    return list(AgentItem.scan(AgentItem.key.startswith(agent_key("")), consistent_read=True))
+
+
+def claim_customer_contact(customer_id: str, survey_id: str, now: datetime, days: int) -> bool:
+    """Record that this survey contacts the customer, unless another survey did within `days`.
+    A retry of the same survey keeps its claim."""
+    contact = CustomerContactItem(
+        customer_contact_key(customer_id), last_survey_id=survey_id, last_surveyed_at=now
+    )
+    try:
+        contact.save(
+            condition=CustomerContactItem.key.does_not_exist()
+            | (CustomerContactItem.last_surveyed_at < now - timedelta(days=days))
+            | (CustomerContactItem.last_survey_id == survey_id)
+        )
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def release_customer_contact(customer_id: str, survey_id: str) -> None:
+    """Undo a claim whose email was never sent, so the customer can be surveyed again."""
+    try:
+        CustomerContactItem(customer_contact_key(customer_id)).delete(
+            condition=CustomerContactItem.last_survey_id == survey_id
+        )
+    except DeleteError as error:
+        if not is_condition_failure(error):
+            raise

@@ -8,6 +8,8 @@ from typing import Any
 from surveys.domain.survey_request import SurveyRequest
 
 SQS_BATCH_LIMIT = 10
+# SQS delays a message by at most 15 minutes; longer waits are several deferrals.
+SQS_MAX_DELAY_SECONDS = 900
 
 
 class QueueSendError(RuntimeError):
@@ -26,6 +28,13 @@ class SqsSurveyQueue:
                 for index, request in enumerate(requests[start : start + SQS_BATCH_LIMIT])
             }
             self._send_batch(batch)
+
+    def send_later(self, request: SurveyRequest, delay_seconds: float) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._queue_url,
+            MessageBody=request.model_dump_json(),
+            DelaySeconds=max(0, min(SQS_MAX_DELAY_SECONDS, int(delay_seconds))),
+        )
 
     def _send_batch(self, batch: dict[str, SurveyRequest]) -> None:
         pending = batch

@@ -15,6 +15,9 @@ class Conversation:
     customer_id: str | None
     assigned_user_ids: tuple[str, ...] = ()
     subject: str = ""
+    brand_id: str | None = None
+    queue_id: str | None = None
+    tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,13 @@ class TriggerRules:
     quiet_period: timedelta = timedelta(hours=48)
     channels: frozenset[str] = field(default_factory=lambda: frozenset({"email"}))
     statuses: frozenset[str] = field(default_factory=lambda: frozenset({"done"}))
+    # Empty include sets admit everything; exclude sets always win.
+    include_brands: frozenset[str] = frozenset()
+    exclude_brands: frozenset[str] = frozenset()
+    include_queues: frozenset[str] = frozenset()
+    exclude_queues: frozenset[str] = frozenset()
+    include_tags: frozenset[str] = frozenset()
+    exclude_tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,22 @@ def survey_eligibility(
         return Eligibility(False, "updated within the quiet period")
     if not conversation.customer_id:
         return Eligibility(False, "no customer")
+    return _routing_eligibility(conversation, rules)
+
+
+def _routing_eligibility(conversation: Conversation, rules: TriggerRules) -> Eligibility:
+    for kind, value in (("brand", conversation.brand_id), ("queue", conversation.queue_id)):
+        included: frozenset[str] = getattr(rules, f"include_{kind}s")
+        excluded: frozenset[str] = getattr(rules, f"exclude_{kind}s")
+        if value in excluded:
+            return Eligibility(False, f"{kind} {value} excluded")
+        if included and value not in included:
+            return Eligibility(False, f"{kind} {value or 'none'} not included")
+    excluded_tags = conversation.tags & rules.exclude_tags
+    if excluded_tags:
+        return Eligibility(False, f"tag {', '.join(sorted(excluded_tags))} excluded")
+    if rules.include_tags and not conversation.tags & rules.include_tags:
+        return Eligibility(False, "no included tag")
     return Eligibility(True, "eligible")
 
 

@@ -9,24 +9,29 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
-
-from pynamodb.exceptions import PutError
+from datetime import datetime, timedelta
 
 from surveys.adapters.store import (
     RatingItem,
+    RatingVersionEntry,
     SurveyItem,
     SurveyStatus,
     find_rating,
     find_survey,
-    is_condition_failure,
+    save_rating_marking_writeback_due,
 )
 from surveys.adapters.templates import render
-from surveys.domain.metrics import Metric, metric_by_key
+from surveys.domain import i18n
+from surveys.domain.metrics import Metric
 from surveys.domain.tokens import ExpiredTokenError, InvalidTokenError, verify_survey_token
+from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
+from surveys.usecases.triggers import trigger_settings
 
 COMMENT_LIMIT = 2000
+# Versions kept for a writeback that comes late: any real change of mind, while a recipient
+# clicking on and on cannot grow the item (up to 2,000 characters of comment each) unbounded.
+KEPT_RATING_VERSIONS = 20
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,9 @@ class _Refused(Exception):
         self.page = page
 
 
-def _open_survey(token: str, signing_key: bytes, now: datetime) -> tuple[SurveyItem, Metric]:
+def _open_survey(
+    token: str, signing_key: bytes, now: datetime
+) -> tuple[SurveyItem, TriggerSettings]:
     try:
         survey_id = verify_survey_token(token, signing_key, now)
     except ExpiredTokenError as error:
@@ -68,7 +75,7 @@ def _open_survey(token: str, signing_key: bytes, now: datetime) -> tuple[SurveyI
     survey = find_survey(survey_id)
     if survey is None or survey.status != SurveyStatus.SENT.value:
         raise _Refused(_problem(404, "Survey not found", "We could not find this survey."))
-    return survey, metric_by_key(survey.metric)
+    return survey, trigger_settings(survey.metric)
 
 
 _SCORE_TEXT = re.compile(r"-?[0-9]{1,3}")
@@ -108,6 +115,34 @@ def clean_comment(text: str | None) -> str | None:
     return kept or None
 
 
+def _change_refused(
+    existing: RatingItem | None, trigger: TriggerSettings, now: datetime, status: int
+) -> Page | None:
+    """Why an earlier answer may no longer be changed, as a page; None when it may."""
+    if existing is None:
+        return None
+    if not trigger.rating_changes_allowed:
+        return _problem(
+            status, "Your answer is already recorded", "Answers to this survey cannot be changed."
+        )
+    if now > existing.rated_at + timedelta(hours=trigger.rating_change_window_hours):
+        return _problem(
+            status,
+            "Your answer is already recorded",
+            "The time to change your answer has passed. Thank you for answering.",
+        )
+    return None
+
+
+def _wording(survey: SurveyItem, trigger: TriggerSettings, company_name: str) -> tuple[str, str]:
+    """The survey's language (as sent) and its question."""
+    language = survey.language or trigger.language
+    company = trigger.company_name or company_name
+    if trigger.question:
+        return language, trigger.question.replace("{company}", company)
+    return language, i18n.question(trigger.metric_definition, language, company)
+
+
 def unreadable_answer_page() -> Page:
     return _problem(400, "We could not read your answer", "Please go back and send the form again.")
 
@@ -116,19 +151,28 @@ def show_rating_page(
     token: str, score_text: str | None, *, signing_key: bytes, now: datetime, company_name: str
 ) -> Page:
     try:
-        survey, metric = _open_survey(token, signing_key, now)
+        survey, trigger = _open_survey(token, signing_key, now)
+        metric = trigger.metric_definition
         score = _score(score_text, metric)
     except _Refused as refused:
         return refused.page
     existing = find_rating(survey.survey_id)
+    refused_page = _change_refused(existing, trigger, now, status=200)
+    if refused_page is not None:
+        return refused_page
+    language, question = _wording(survey, trigger, company_name)
     return Page(
         200,
         render(
             "rating_page.html",
-            question=metric.question_for(company_name),
+            language=language,
+            question=question,
             score=score,
-            score_label=metric.label(score),
-            scale=[(other, metric.label(other), f"?score={other}") for other in metric.scores],
+            score_label=i18n.score_label(metric, score, language),
+            scale=[
+                (other, i18n.score_label(metric, other, language), f"?score={other}")
+                for other in metric.scores
+            ],
             action="",
             comment=(existing.comment if existing else None) or "",
             comment_limit=COMMENT_LIMIT,
@@ -158,14 +202,14 @@ def _save_rating(
         else:
             rating.score, rating.comment, rating.updated_at = score, comment, now
             changed = True
-        try:
-            rating.save()
-        except PutError as error:
-            # Two submissions raced (a double click): read again and apply this one on top.
-            if is_condition_failure(error):
-                continue
-            raise
-        return rating, changed
+        new_version = int(rating.version or 0) + 1
+        rating.history = [
+            *(rating.history or [])[-(KEPT_RATING_VERSIONS - 1) :],
+            RatingVersionEntry(version=new_version, score=score, comment=comment, rated_at=now),
+        ]
+        if save_rating_marking_writeback_due(rating, survey, new_version, now):
+            return rating, changed
+        # Two submissions raced (a double click): read again and apply this one on top.
     raise RuntimeError(f"rating for {survey.survey_id} kept changing under us")
 
 
@@ -179,10 +223,15 @@ def submit_rating(
     company_name: str,
 ) -> Page:
     try:
-        survey, metric = _open_survey(token, signing_key, now)
+        survey, trigger = _open_survey(token, signing_key, now)
+        metric = trigger.metric_definition
         score = _score(score_text, metric)
     except _Refused as refused:
         return refused.page
+    existing = find_rating(survey.survey_id)
+    refused_page = _change_refused(existing, trigger, now, status=409)
+    if refused_page is not None:
+        return refused_page
     comment = clean_comment(comment_text)
     rating, changed = _save_rating(survey, score, comment, now)
     logger.info(
@@ -199,9 +248,9 @@ def submit_rating(
         render(
             "thanks_page.html",
             score=score,
-            score_label=metric.label(score),
+            score_label=i18n.score_label(metric, score, survey.language or trigger.language),
             comment=comment,
             changed=changed,
-            company_name=company_name,
+            company_name=trigger.company_name or company_name,
         ),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from surveys.adapters.kustomer import ConversationPage, KustomerUnavailableError
@@ -31,6 +31,7 @@ from surveys.domain.conversations import (
 from surveys.domain.metrics import Metric
 from surveys.domain.scan_window import first_watermark, scan_window
 from surveys.domain.survey_request import SurveyRequest
+from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
 
 DEFAULT_PAGE_SIZE = 100
@@ -87,15 +88,15 @@ def due_conversations_query(
     }
 
 
-def _load_or_activate(
-    metric: Metric, now: datetime, rules: TriggerRules, backfill: timedelta
-) -> ScanStateItem:
+def _load_or_start(trigger: TriggerSettings) -> ScanStateItem:
+    metric = trigger.metric_definition
     state = find_scan_state(metric.key)
     if state is None:
+        activated_at = trigger.activated_at or datetime.now(UTC)
         state = ScanStateItem(
             scan_state_key(metric.key),
-            activated_at=now,
-            watermark=first_watermark(now, rules.quiet_period, backfill),
+            activated_at=activated_at,
+            watermark=first_watermark(activated_at, trigger.delay, trigger.backfill),
             tie_page=1,
         )
         logger.info(
@@ -149,17 +150,16 @@ def _queue_new_surveys(
 
 
 def scan_for_due_surveys(
-    metric: Metric,
-    rules: TriggerRules,
+    trigger: TriggerSettings,
     *,
     kustomer: ConversationSearch,
     queue: SurveyQueue,
     now: datetime,
-    backfill: timedelta,
     time_left: Callable[[], float],
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> ScanReport:
-    state = _load_or_activate(metric, now, rules, backfill)
+    metric, rules = trigger.metric_definition, trigger.rules
+    state = _load_or_start(trigger)
     window = scan_window(state.watermark, now, rules.quiet_period)
     report = ScanReport(metric=metric.key, since=window.since, until=window.until)
     state.last_scan_at = now

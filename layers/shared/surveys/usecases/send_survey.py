@@ -1,7 +1,9 @@
 """Send: email one survey to the conversation's customer, exactly once per survey.
 
-A survey ends either sent or skipped with a reason; only passing failures (Kustomer or SES
-unavailable) raise, so the queue retries them and, after its limit, keeps them in the DLQ.
+A survey ends either sent or skipped with a reason, or waits for its send window; only passing
+failures (Kustomer or SES unavailable) raise, so the queue retries them and, after its limit,
+keeps them in the DLQ. Every trigger setting is read at send time: a trigger deactivated after
+the scan sends nothing.
 """
 
 from __future__ import annotations
@@ -20,13 +22,18 @@ from surveys.adapters.mailer import RecipientRejectedError
 from surveys.adapters.store import (
     SurveyItem,
     SurveyStatus,
+    claim_customer_contact,
+    find_agent,
     find_survey,
+    release_customer_contact,
     survey_from_request,
 )
 from surveys.adapters.templates import render
-from surveys.domain.metrics import Metric, metric_by_key
+from surveys.domain import i18n
+from surveys.domain.metrics import Metric
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.tokens import sign_survey_token
+from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger, mask_email
 
 
@@ -38,8 +45,14 @@ class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str: ...
 
 
+class LaterQueue(Protocol):
+    def send_later(self, request: SurveyRequest, delay_seconds: float) -> None: ...
+
+
 @dataclass(frozen=True)
 class Branding:
+    """The deploy parameters; a trigger's own settings take precedence."""
+
     company_name: str
     sender_name: str
     sender_address: str
@@ -80,42 +93,77 @@ def usable_address(candidates: tuple[str, ...]) -> tuple[str | None, str | None]
     return None, "customer email address is invalid"
 
 
+def survey_language(trigger: TriggerSettings, customer: Customer) -> str:
+    """The customer's Kustomer locale when we speak it, else the trigger's language."""
+    return i18n.supported(customer.locale) or trigger.language
+
+
 def rating_links(
-    metric: Metric, survey_id: str, branding: Branding, expires_at: datetime, signing_key: bytes
+    metric: Metric,
+    survey_id: str,
+    base_url: str,
+    expires_at: datetime,
+    signing_key: bytes,
+    language: str,
 ) -> list[tuple[int, str, str]]:
     token = sign_survey_token(survey_id, expires_at, signing_key)
-    base = branding.public_base_url.rstrip("/")
+    base = base_url.rstrip("/")
     return [
-        (score, metric.label(score), f"{base}/r/{token}?score={score}") for score in metric.scores
+        (score, i18n.score_label(metric, score, language), f"{base}/r/{token}?score={score}")
+        for score in metric.scores
     ]
 
 
 def compose_survey_email(
-    metric: Metric,
+    trigger: TriggerSettings,
     *,
     survey_id: str,
     recipient: str,
     customer_name: str,
+    language: str,
     branding: Branding,
     expires_at: datetime,
     signing_key: bytes,
 ) -> EmailMessage:
+    metric = trigger.metric_definition
+    company = trigger.company_name or branding.company_name
+    greeting = (
+        i18n.email_text("greeting", language, name=customer_name)
+        if customer_name
+        else i18n.email_text("greeting_without_name", language)
+    )
     context = {
         "metric": metric,
-        "question": metric.question_for(branding.company_name),
-        "company_name": branding.company_name,
-        "customer_name": customer_name,
-        "links": rating_links(metric, survey_id, branding, expires_at, signing_key),
-        "lowest_label": metric.label(metric.lowest),
-        "highest_label": metric.label(metric.highest),
+        "language": language,
+        "question": trigger.question.replace("{company}", company)
+        if trigger.question
+        else i18n.question(metric, language, company),
+        "company_name": company,
+        "greeting": greeting,
+        "intro": trigger.intro_text or i18n.email_text("intro", language, company=company),
+        "choose": i18n.email_text("choose", language),
+        "one_click": i18n.email_text("one_click", language),
+        "links": rating_links(
+            metric, survey_id, branding.public_base_url, expires_at, signing_key, language
+        ),
     }
     message = EmailMessage()
-    message["From"] = formataddr((branding.sender_name, branding.sender_address))
+    message["From"] = formataddr(
+        (trigger.sender_name or branding.sender_name, branding.sender_address)
+    )
     message["To"] = recipient
-    message["Subject"] = f"How was your experience with {branding.company_name}?"
+    if trigger.reply_to:
+        message["Reply-To"] = trigger.reply_to
+    message["Subject"] = (
+        trigger.subject.replace("{company}", company)
+        if trigger.subject
+        else i18n.email_text("subject", language, company=company)
+    )
     message["X-Survey-Id"] = survey_id
     message.set_content(render("survey_email.txt", **context))
     message.add_alternative(render("survey_email.html", **context), subtype="html")
+    # After the parts: setting content replaces a message's Content-* headers.
+    message["Content-Language"] = language
     return message
 
 
@@ -140,20 +188,29 @@ def _finish(
     return SendOutcome(survey.survey_id, status.value, str(reason) if reason else None)
 
 
+def _agent_name(user_id: str | None) -> str | None:
+    agent = find_agent(user_id) if user_id else None
+    return agent.name if agent else None
+
+
 def send_survey(
     request: SurveyRequest,
+    trigger: TriggerSettings,
     *,
     customers: CustomerDirectory,
     mailer: Mailer,
+    later: LaterQueue,
     branding: Branding,
-    links_expire_at: datetime,
     signing_key: bytes,
     now: datetime,
 ) -> SendOutcome:
     survey = find_survey(request.survey_id) or survey_from_request(request, now)
     if survey.status != SurveyStatus.QUEUED.value:
         return SendOutcome(survey.survey_id, survey.status, "already handled")
-    metric = metric_by_key(request.metric)
+    if not trigger.active:
+        return _finish(
+            survey, SurveyStatus.SKIPPED, now, skip_reason="trigger inactive when sending"
+        )
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerNotFoundError:
@@ -163,23 +220,59 @@ def send_survey(
     recipient, problem = usable_address(customer.emails)
     if recipient is None:
         return _finish(survey, SurveyStatus.SKIPPED, now, skip_reason=problem)
+    if trigger.send_window is not None:
+        opens_at = trigger.send_window.opens_after(now, customer.time_zone)
+        if opens_at is not None:
+            wait = (opens_at - now).total_seconds()
+            later.send_later(request.model_copy(update={"deferrals": request.deferrals + 1}), wait)
+            logger.info(
+                "Survey waits for the send window",
+                extra={"survey_id": survey.survey_id, "opens_at": opens_at.isoformat()},
+            )
+            return SendOutcome(
+                survey.survey_id, "deferred", f"send window opens {opens_at.isoformat()}"
+            )
+    if trigger.fatigue_days and not claim_customer_contact(
+        request.customer_id, survey.survey_id, now, trigger.fatigue_days
+    ):
+        return _finish(
+            survey,
+            SurveyStatus.SKIPPED,
+            now,
+            skip_reason=f"customer already surveyed within {trigger.fatigue_days} days",
+        )
+    language = survey_language(trigger, customer)
     message = compose_survey_email(
-        metric,
+        trigger,
         survey_id=survey.survey_id,
         recipient=recipient,
         customer_name=customer.name,
+        language=language,
         branding=branding,
-        expires_at=links_expire_at,
+        expires_at=now + trigger.link_lifetime,
         signing_key=signing_key,
     )
     try:
         message_id = mailer.send(message)
     except RecipientRejectedError as error:
+        release_customer_contact(request.customer_id, survey.survey_id)
         return _finish(
             survey, SurveyStatus.SKIPPED, now, skip_reason=f"SES rejected the email: {error}"
         )
+    except Exception:
+        release_customer_contact(request.customer_id, survey.survey_id)
+        raise
     logger.info(
         "Survey email accepted by SES",
         extra={"survey_id": survey.survey_id, "recipient": mask_email(recipient)},
     )
-    return _finish(survey, SurveyStatus.SENT, now, recipient=recipient, message_id=message_id)
+    return _finish(
+        survey,
+        SurveyStatus.SENT,
+        now,
+        recipient=recipient,
+        message_id=message_id,
+        language=language,
+        agent_name=_agent_name(request.assigned_user_id),
+        links_expire_at=now + trigger.link_lifetime,
+    )

@@ -2,19 +2,28 @@
 
 The note is the only step that is not naturally idempotent. Before posting it, the survey records
 which rating version is being noted; if that attempt died halfway (a timeout after Kustomer took
-the note), the retry finds the note by its reference line instead of posting a second one.
+the note), the retry finds the note by its reference line instead of posting a second one. The
+rating keeps its versions, so a writeback that comes late, replayed or out of order still notes
+each version once, oldest first; a lease on the survey keeps the stream and the reconcile sweep
+from writing the same survey at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from pynamodb.exceptions import UpdateError
 
-from surveys.adapters.kustomer import KustomerError, KustomerNotFoundError, Note
+from surveys.adapters.kustomer import (
+    KustomerError,
+    KustomerNotFoundError,
+    KustomerUnavailableError,
+    Note,
+)
 from surveys.adapters.store import (
     RatingItem,
     SurveyItem,
@@ -25,6 +34,7 @@ from surveys.adapters.store import (
 )
 from surveys.domain.metrics import Metric, metric_by_key
 from surveys.observability import logger
+from surveys.usecases.triggers import trigger_settings
 
 
 class KustomerWriter(Protocol):
@@ -39,7 +49,7 @@ class KustomerWriter(Protocol):
 
 @dataclass(frozen=True)
 class RatingVersion:
-    """One version of a rating, as the stream delivered it or as the table holds it now."""
+    """One version of a rating, as the rating's history keeps it."""
 
     survey_id: str
     conversation_id: str
@@ -59,9 +69,13 @@ class RatingVersion:
             version=int(item.version or 1),
         )
 
-    @classmethod
-    def from_stream_image(cls, image: dict[str, Any]) -> RatingVersion:
-        return cls.of(RatingItem.from_raw_data(image))
+
+# No Lambda invocation runs longer, so no lease needs to outlast it.
+LONGEST_INVOCATION = timedelta(minutes=15)
+
+
+class WritebackBusyError(Exception):
+    """Another invocation is writing this survey back right now; try again later."""
 
 
 @dataclass(frozen=True)
@@ -90,18 +104,100 @@ def compose_note(metric: Metric, rating: RatingVersion) -> str:
     return "\n".join(lines)
 
 
-def _note_already_posted(kustomer: KustomerWriter, conversation_id: str, reference: str) -> bool:
-    return any(reference in note.body for note in kustomer.conversation_notes(conversation_id))
+def rating_versions(rating: RatingItem) -> list[RatingVersion]:
+    """The kept versions of a rating, oldest first."""
+    if not rating.history:
+        # Saved without its history (by hand, or before versions were kept): only the latest.
+        return [RatingVersion.of(rating)]
+    return [
+        RatingVersion(
+            survey_id=rating.survey_id,
+            conversation_id=rating.conversation_id,
+            metric=rating.metric,
+            score=int(entry.score),
+            comment=entry.comment,
+            version=int(entry.version),
+        )
+        for entry in rating.history
+    ]
 
 
-def _mark_not_writable(survey: SurveyItem, reason: str, now: datetime) -> None:
-    survey.update(
-        actions=[
-            SurveyItem.writeback_status.set(WritebackStatus.NOT_WRITABLE.value),
-            SurveyItem.writeback_error.set(reason[:1000]),
-            SurveyItem.written_at.set(now),
-        ]
-    )
+def _posted_references(kustomer: KustomerWriter, conversation_id: str) -> set[str]:
+    """The reference lines of the conversation's notes, whole: `... v1` is a prefix of `... v12`."""
+    return {
+        line.strip()
+        for note in kustomer.conversation_notes(conversation_id)
+        for line in note.body.splitlines()
+    }
+
+
+def _post_notes_once(
+    kustomer: KustomerWriter, survey: SurveyItem, metric: Metric, versions: list[RatingVersion]
+) -> None:
+    """Post each version's note exactly once, oldest first. Before each POST the survey records
+    the version being noted: a version below that mark was posted; the one at the mark may have
+    been (the invocation stopped, or Kustomer's answer was lost), so the notes are checked."""
+    posted: set[str] | None = None
+    for version in versions:
+        attempted = int(survey.note_attempt_version)
+        if attempted > version.version:
+            continue
+        if attempted == version.version:
+            if posted is None:
+                posted = _posted_references(kustomer, version.conversation_id)
+            if note_reference(version.survey_id, version.version) in posted:
+                continue
+        else:
+            survey.update(actions=[SurveyItem.note_attempt_version.set(version.version)])
+        kustomer.create_note(version.conversation_id, compose_note(metric, version))
+
+
+@contextmanager
+def _writeback_lease(survey: SurveyItem, now: datetime, lease: timedelta) -> Iterator[None]:
+    """Hold the survey for this writer alone; `survey` is refreshed from the table on taking it.
+    A writer that dies without letting go (a Lambda timeout) loses the lease when it runs out."""
+    until = now + lease
+    try:
+        survey.update(
+            actions=[SurveyItem.writeback_lease_until.set(until)],
+            condition=SurveyItem.writeback_lease_until.does_not_exist()
+            | (SurveyItem.writeback_lease_until < now),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            raise WritebackBusyError(
+                f"survey {survey.survey_id} is being written back by another invocation"
+            ) from error
+        raise
+    try:
+        yield
+    finally:
+        try:
+            survey.update(
+                actions=[SurveyItem.writeback_lease_until.remove()],
+                condition=SurveyItem.writeback_lease_until == until,
+            )
+        except UpdateError as error:
+            # The lease ran out and another writer holds the survey now: it is theirs.
+            if not is_condition_failure(error):
+                raise
+
+
+def _settle(survey: SurveyItem, version: int, status: WritebackStatus) -> None:
+    """Take the survey out of the pending index, unless a rating newer than `version` was
+    recorded meanwhile: that one still awaits its writeback."""
+    try:
+        survey.update(
+            actions=[
+                SurveyItem.writeback_status.set(status.value),
+                SurveyItem.writeback_pending.remove(),
+                SurveyItem.writeback_due_since.remove(),
+            ],
+            condition=SurveyItem.rated_version <= version,
+        )
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
 
 
 def write_back_rating(
@@ -109,62 +205,82 @@ def write_back_rating(
     *,
     kustomer: KustomerWriter,
     now: datetime,
-    delivered: RatingVersion | None = None,
+    lease: timedelta = LONGEST_INVOCATION,
 ) -> WritebackOutcome:
-    """Note the delivered rating version (the latest when none is given) and set the custom
-    attributes to the latest rating; a version already written does nothing."""
-    latest = find_rating(survey_id)
+    """Post a note for every rating version not yet in Kustomer and set the custom attributes to
+    the latest. Whatever starts it (a stream record, replayed or out of order, or the reconcile
+    sweep) does the same, so a survey already written does nothing. `lease` is how long this
+    writer may take: the time left in its invocation."""
+    rating = find_rating(survey_id)
     survey = find_survey(survey_id)
-    if latest is None or survey is None:
+    if rating is None or survey is None:
         return WritebackOutcome(survey_id, "nothing to write")
-    current = RatingVersion.of(latest)
-    noted = delivered if delivered is not None and delivered.version <= current.version else current
-    if int(survey.written_version) >= noted.version:
-        return WritebackOutcome(survey_id, "already written", noted.version)
-    metric = metric_by_key(current.metric)
-    reference = note_reference(survey_id, noted.version)
+    written = int(survey.written_version)
+    if written >= int(rating.version):
+        if survey.writeback_pending:
+            # Written, but the writer stopped before taking the survey out of the index.
+            _settle(survey, written, WritebackStatus.DONE)
+        return WritebackOutcome(survey_id, "already written", written)
+    gone = survey.writeback_status == WritebackStatus.NOT_WRITABLE.value
+    if gone and not survey.writeback_pending:
+        # The conversation was deleted; only a new rating version makes trying again worth it.
+        return WritebackOutcome(survey_id, "not writable", int(rating.version))
+    with _writeback_lease(survey, now, lease):
+        return _write(survey, rating, kustomer, now)
+
+
+def _write(
+    survey: SurveyItem, rating: RatingItem, kustomer: KustomerWriter, now: datetime
+) -> WritebackOutcome:
+    latest = RatingVersion.of(rating)
+    written = int(survey.written_version)
+    if written >= latest.version:
+        # Another writer finished between our first read and taking the lease.
+        return WritebackOutcome(survey.survey_id, "already written", written)
+    trigger = trigger_settings(latest.metric)
     log_keys = {
-        "survey_id": survey_id,
-        "conversation_id": current.conversation_id,
-        "version": noted.version,
+        "survey_id": survey.survey_id,
+        "conversation_id": latest.conversation_id,
+        "version": latest.version,
     }
     try:
-        retrying_note = int(survey.note_attempt_version) == noted.version
-        if not (
-            retrying_note and _note_already_posted(kustomer, current.conversation_id, reference)
-        ):
-            if not retrying_note:
-                survey.update(actions=[SurveyItem.note_attempt_version.set(noted.version)])
-            kustomer.create_note(current.conversation_id, compose_note(metric, noted))
+        _post_notes_once(
+            kustomer,
+            survey,
+            metric_by_key(latest.metric),
+            [version for version in rating_versions(rating) if version.version > written],
+        )
         kustomer.set_conversation_custom_attributes(
-            current.conversation_id,
+            latest.conversation_id,
             {
-                metric.score_attribute: current.score,
-                metric.comment_attribute: current.comment or "",
+                trigger.score_attribute_name(): latest.score,
+                trigger.comment_attribute_name(): latest.comment or "",
             },
         )
     except KustomerNotFoundError as error:
         logger.warning(
             "Conversation is gone; rating not writable", extra={**log_keys, "reason": error.detail}
         )
-        _mark_not_writable(survey, str(error), now)
-        return WritebackOutcome(survey_id, "not writable", noted.version)
-    except KustomerError as error:
-        survey.update(actions=[SurveyItem.writeback_error.set(str(error)[:1000])])
-        raise
-    try:
         survey.update(
             actions=[
-                SurveyItem.written_version.set(noted.version),
-                SurveyItem.writeback_status.set(WritebackStatus.DONE.value),
-                SurveyItem.writeback_error.remove(),
+                SurveyItem.writeback_error.set(str(error)[:1000]),
                 SurveyItem.written_at.set(now),
-            ],
-            condition=SurveyItem.written_version < noted.version,
+            ]
         )
-    except UpdateError as error:
-        # A concurrent writeback recorded a later version first; Kustomer has both notes.
-        if not is_condition_failure(error):
-            raise
+        _settle(survey, latest.version, WritebackStatus.NOT_WRITABLE)
+        return WritebackOutcome(survey.survey_id, "not writable", latest.version)
+    except (KustomerError, KustomerUnavailableError) as error:
+        # Kept on the survey for operators; the rating stays pending and is tried again.
+        logger.warning("Writeback failed", extra={**log_keys, "reason": str(error)})
+        survey.update(actions=[SurveyItem.writeback_error.set(str(error)[:1000])])
+        raise
+    survey.update(
+        actions=[
+            SurveyItem.written_version.set(latest.version),
+            SurveyItem.writeback_error.remove(),
+            SurveyItem.written_at.set(now),
+        ]
+    )
+    _settle(survey, latest.version, WritebackStatus.DONE)
     logger.info("Rating written back to Kustomer", extra=log_keys)
-    return WritebackOutcome(survey_id, "written", noted.version)
+    return WritebackOutcome(survey.survey_id, "written", latest.version)

@@ -1,0 +1,124 @@
+"""Where the admin's commands act: a deployed stack (found by name) or the local runtime.
+
+Either way a command gets the environment template.yaml gives a function, read from the
+deployed function itself (or from the local runtime), so commands and functions never disagree
+about table names, queues or secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+LOCAL_STACK_FILE = Path(__file__).resolve().parents[1] / ".local" / "stack.json"
+
+
+class StackNotFoundError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    region: str
+    resources: dict[str, str]
+    function_environments: dict[str, dict[str, str]]
+    endpoint_url: str | None = None
+
+    @classmethod
+    def from_cloudformation(cls, name: str, region: str | None = None) -> Stack:
+        session = boto3.session.Session(region_name=region)
+        cloudformation = session.client("cloudformation")
+        try:
+            listed = cloudformation.describe_stack_resources(StackName=name)["StackResources"]
+        except cloudformation.exceptions.ClientError as error:
+            raise StackNotFoundError(
+                f"no stack {name!r} in {session.region_name}: {error}"
+            ) from error
+        resources = {item["LogicalResourceId"]: item["PhysicalResourceId"] for item in listed}
+        lambda_client = session.client("lambda")
+        environments = {
+            logical: lambda_client.get_function_configuration(FunctionName=physical)
+            .get("Environment", {})
+            .get("Variables", {})
+            for logical, physical, kind in (
+                (item["LogicalResourceId"], item["PhysicalResourceId"], item["ResourceType"])
+                for item in listed
+            )
+            if kind == "AWS::Lambda::Function"
+        }
+        return cls(name, session.region_name or "", resources, environments)
+
+    @classmethod
+    def from_local_file(cls, path: Path = LOCAL_STACK_FILE) -> Stack:
+        if not path.exists():
+            raise StackNotFoundError(
+                f"no local runtime is running ({path} is missing): start one with `make serve`"
+            )
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            name=data["name"],
+            region=data["region"],
+            resources=data["resources"],
+            function_environments=data["function_environments"],
+            endpoint_url=data["endpoint_url"],
+        )
+
+    def write_local_file(self, path: Path = LOCAL_STACK_FILE) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(
+                {
+                    "name": self.name,
+                    "region": self.region,
+                    "resources": self.resources,
+                    "function_environments": self.function_environments,
+                    "endpoint_url": self.endpoint_url,
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+
+    @contextmanager
+    def as_function(self, logical_id: str) -> Iterator[None]:
+        """Run shared-layer code with the environment the stack gives one of its functions."""
+        environment = dict(self.function_environments[logical_id])
+        environment["AWS_REGION"] = environment["AWS_DEFAULT_REGION"] = self.region
+        # A command prints its own results; the shared layer's INFO lines are for CloudWatch.
+        environment["POWERTOOLS_LOG_LEVEL"] = os.environ.get("SURVEYS_LOG_LEVEL", "WARNING")
+        if self.endpoint_url:
+            environment["AWS_ENDPOINT_URL"] = self.endpoint_url
+            environment["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
+            environment.setdefault("AWS_ACCESS_KEY_ID", "local")
+            environment.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        saved = dict(os.environ)
+        os.environ.update(environment)
+        _forget_cached_settings()
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            _forget_cached_settings()
+
+
+def _forget_cached_settings() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    from surveys import bootstrap, config
+
+    config.settings.cache_clear()
+    bootstrap.survey_queue.cache_clear()
+    bootstrap.mailer.cache_clear()
+    parameters.clear_caches()

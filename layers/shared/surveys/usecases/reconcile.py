@@ -1,0 +1,91 @@
+"""Reconcile: drive again every rating whose writeback is still not done after a grace period.
+
+The ratings stream retries a failing record for a while, then gives it up to the writeback DLQ,
+and it keeps records for 24 hours only. Recording a rating marks its survey pending until the
+writeback is done, so this sweep finishes what the stream could not, however long Kustomer was
+away: the stream is only the fast path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from surveys.adapters.kustomer import (
+    KustomerAuthError,
+    KustomerError,
+    KustomerOutcomeUnknownError,
+    KustomerUnavailableError,
+)
+from surveys.adapters.store import pending_writeback_ids
+from surveys.usecases.write_back import (
+    LONGEST_INVOCATION,
+    KustomerWriter,
+    WritebackBusyError,
+    write_back_rating,
+)
+
+# A writeback makes a few Kustomer requests that may each wait up to the client's 20 s read
+# timeout: no new one starts with less than this left, so the sweep ends before Lambda stops it.
+TIME_RESERVE_SECONDS = 30.0
+
+
+@dataclass
+class ReconcileReport:
+    tried: int = 0
+    written: int = 0
+    already_written: int = 0
+    not_writable: int = 0
+    busy: int = 0
+    failed: int = 0
+    stopped_because: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every survey that was due is settled: written, found written, or not writable."""
+        return self.stopped_because is None and not self.failed and not self.busy
+
+
+def reconcile_writebacks(
+    *,
+    kustomer: KustomerWriter,
+    now: datetime,
+    grace: timedelta,
+    time_left: Callable[[], float],
+) -> ReconcileReport:
+    """Write back every survey pending since before `now - grace`, longest pending first.
+
+    The grace period leaves fresh ratings to the stream. Kustomer being down or refusing the
+    key stops the sweep (every other survey would fail the same way); anything else that fails
+    is counted and left pending for the next run.
+    """
+    report = ReconcileReport()
+    for survey_id in pending_writeback_ids(due_before=now - grace):
+        if time_left() < TIME_RESERVE_SECONDS:
+            report.stopped_because = "time nearly up; the next run goes on from here"
+            break
+        report.tried += 1
+        lease = timedelta(seconds=min(time_left(), LONGEST_INVOCATION.total_seconds()))
+        try:
+            outcome = write_back_rating(survey_id, kustomer=kustomer, now=now, lease=lease)
+        except WritebackBusyError:
+            report.busy += 1
+            continue
+        except KustomerOutcomeUnknownError:
+            report.failed += 1
+            continue
+        except (KustomerAuthError, KustomerUnavailableError) as error:
+            report.failed += 1
+            report.stopped_because = str(error)
+            break
+        except KustomerError:
+            report.failed += 1
+            continue
+        if outcome.result == "written":
+            report.written += 1
+        elif outcome.result == "not writable":
+            report.not_writable += 1
+        else:
+            report.already_written += 1
+    return report
