@@ -97,6 +97,8 @@ class Stack:
         environment["AWS_REGION"] = environment["AWS_DEFAULT_REGION"] = self.region
         # A command prints its own results; the shared layer's INFO lines are for CloudWatch.
         environment["POWERTOOLS_LOG_LEVEL"] = os.environ.get("SURVEYS_LOG_LEVEL", "WARNING")
+        # Metrics are for the functions; a command's EMF lines would only clutter its output.
+        environment["POWERTOOLS_METRICS_DISABLED"] = "true"
         if self.endpoint_url:
             environment["AWS_ENDPOINT_URL"] = self.endpoint_url
             environment["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"

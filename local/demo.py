@@ -12,16 +12,16 @@ import getpass
 import os
 import random
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from cli.stack import LOCAL_STACK_FILE
 from local.kustomer_sim import KustomerSimulator, SeedSummary
+from local.recipient import answer, scan_like_a_security_gateway
 from local.runtime.runtime import LocalRuntime, RuntimeOptions, SentEmail
 
 if TYPE_CHECKING:
@@ -110,30 +110,28 @@ class RecipientActions:
 
 
 def _answer(link: str, score: int, comment: str) -> None:
-    page = requests.get(link, timeout=10)
-    page.raise_for_status()
-    form_url = link.split("?", 1)[0]
-    thanks = requests.post(form_url, data={"score": str(score), "comment": comment}, timeout=10)
-    thanks.raise_for_status()
+    answer(link, score, comment).raise_for_status()
 
 
 def simulate_recipients(emails: list[SentEmail], seed: int = 7) -> RecipientActions:
-    """Most recipients answer, some ignore the email, one mail gateway pre-fetches every link
-    (which must record nothing), and one recipient changes their mind."""
+    """Most recipients answer, some ignore the email, one mail gateway fetches every link and
+    submits every form it finds (which must record nothing and unsubscribe nobody), and one
+    recipient changes their mind."""
     rng = random.Random(seed)
     actions = RecipientActions()
     for index, message in enumerate(sorted(emails, key=lambda sent: sent.survey_id)):
         links = message.rating_links()
         survey_id = message.survey_id
         if index == 0:
-            for link in links.values():
-                requests.get(link, timeout=10).raise_for_status()
+            scan_like_a_security_gateway([*links.values(), message.unsubscribe_link])
             actions.prefetched_only.append(survey_id)
             continue
         if index % 4 == 3:
             actions.ignored.append(survey_id)
             continue
-        score = rng.choice(list(links))
+        # Most support answers lean positive; the weights rise with the score.
+        scores = sorted(links)
+        score = rng.choices(scores, weights=range(1, len(scores) + 1))[0]
         comment = rng.choice(COMMENTS)
         _answer(links[score], score, comment)
         actions.final_scores[survey_id], actions.versions[survey_id] = score, 1
@@ -212,20 +210,39 @@ def check_and_summarize(
             problems.append(f"{conversation_id}: has a rating or note nobody gave")
     print()
     answered = len(actions.final_scores)
-    prefetched_rated = sum(survey_id in ratings for survey_id in actions.prefetched_only)
+    unsubscribed = {item["survey_id"] for item in runtime.table_items("SuppressionsTable")}
+    prefetched_rated = sum(
+        survey_id in ratings or survey_id in unsubscribed for survey_id in actions.prefetched_only
+    )
     print(
         f"Surveys emailed: {sum(emails_per_survey.values())} "
         f"for {len(seeded.eligible)} eligible conversations"
     )
     print(f"Answers recorded and written back as notes and attributes: {answered}")
     print(
-        f"Link-scanner pre-fetches that recorded a rating: {prefetched_rated} "
+        f"Link scanners that recorded a rating or an unsubscribe: {prefetched_rated} "
         f"of {len(actions.prefetched_only)} emails"
     )
     print(f"Second scan queued {second_scan_queued} new surveys (expected 0)")
+    if prefetched_rated:
+        problems.append(f"link scanners recorded something on {prefetched_rated} surveys")
     if second_scan_queued:
         problems.append(f"second scan queued {second_scan_queued} surveys")
     return problems
+
+
+def print_report(runtime: LocalRuntime, metric: str, html: Path | None) -> int:
+    """`surveys report` on this runtime, as an admin would type it; returns its exit code."""
+    from cli.main import main as surveys
+
+    arguments = ["report", "--metric", metric, "--since", "30d", "--by", "agent"]
+    if html is not None:
+        arguments += ["--html", str(html)]
+    print(f"\n$ surveys --local {' '.join(arguments)}")
+    with tempfile.TemporaryDirectory() as folder:
+        stack_file = Path(folder) / "stack.json"
+        runtime.stack().write_local_file(stack_file)
+        return surveys(["--local", str(stack_file), *arguments])
 
 
 def _queued(scan_results: list[dict[str, Any]]) -> int:
@@ -238,6 +255,7 @@ def run_once(
     seeded: SeedSummary | None,
     trigger: TriggerSettings,
     clicks: bool,
+    report_html: Path | None,
 ) -> int:
     started = time.monotonic()
     try:
@@ -269,8 +287,10 @@ def run_once(
     if simulator is None or seeded is None:
         for item in runtime.table_items("SurveysTable"):
             print(f"{item['survey_id']:<40} {item['status']:<8} {item.get('skip_reason') or ''}")
-        return 0
+        return print_report(runtime, trigger.metric, report_html)
     problems = check_and_summarize(runtime, simulator, seeded, actions, second, trigger)
+    if print_report(runtime, trigger.metric, report_html) != 0:
+        problems.append("the report failed")
     if problems:
         print("\nDemo FAILED:\n  " + "\n  ".join(problems))
         return 1
@@ -279,6 +299,17 @@ def run_once(
         "and every answer is in Kustomer."
     )
     return 0
+
+
+def _import_agents(runtime: LocalRuntime) -> None:
+    from surveys.usecases.agents import AgentSyncError
+
+    try:
+        agents = runtime.import_agents()
+    except AgentSyncError as error:
+        print(f"Agents not imported, reports name them by Kustomer id: {error}")
+        return
+    print(f"Agents: {agents.imported} imported from Kustomer, as `surveys connect` does")
 
 
 def serve(runtime: LocalRuntime, interval: float) -> int:
@@ -337,13 +368,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"AWS (moto): {runtime.moto.url}; rating pages: {runtime.base_url}")
     trigger = runtime.set_trigger(arguments.metric)
     print(f"Trigger {trigger.metric} activated, as `surveys trigger activate` does")
+    _import_agents(runtime)
     if arguments.outbox:
         print(f"Outbox: {arguments.outbox.resolve()}")
     try:
         if arguments.serve:
             return serve(runtime, arguments.scan_interval)
         return run_once(
-            runtime, simulator, seeded, trigger, clicks=not arguments.no_simulated_clicks
+            runtime,
+            simulator,
+            seeded,
+            trigger,
+            clicks=not arguments.no_simulated_clicks,
+            report_html=arguments.outbox / "report.html" if arguments.outbox else None,
         )
     finally:
         runtime.stop()

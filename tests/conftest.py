@@ -11,6 +11,11 @@ import pytest
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
 
+# In Lambda the handlers' decorators publish the metrics after every invocation. Tests that call
+# the shared layer directly never do, and Powertools would publish on its own (and fail for want
+# of a namespace) once one metric holds 100 values.
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
 SIMULATOR_KEY = "test-simulator-key"
 TEST_PARAMETERS = {
     "SenderAddress": "surveys@acme.example.com",

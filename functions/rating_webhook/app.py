@@ -1,8 +1,10 @@
-"""The survey link's pages: show the chosen score (GET), record the answer (POST)."""
+"""The survey link's pages: show the chosen score (GET), record the answer (POST); and the
+unsubscribe link's: ask to confirm (GET), unsubscribe (POST, also RFC 8058 one-click)."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -11,39 +13,75 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from surveys.adapters.store import utcnow
 from surveys.bootstrap import link_signing_key
 from surveys.config import settings
-from surveys.observability import logger, tracer
+from surveys.domain.votes import BrowserSignals
+from surveys.observability import logger, metrics, tracer
+from surveys.telemetry import record_vote
+from surveys.usecases.pages import Page, security_headers
 from surveys.usecases.record_rating import (
-    Page,
     show_rating_page,
     submit_rating,
     unreadable_answer_page,
 )
+from surveys.usecases.unsubscribe import show_unsubscribe_page, unsubscribe
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 app = APIGatewayHttpResolver()
 
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "no-store",
-}
+
+# --- the API's description (OpenAPI): what each route answers ------------------------------------
+# Every answer of these routes is an HTML page; the status says what happened.
 
 
-def _html(page: Page) -> Response:
+def _page(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+_INVALID_LINK = _page("The link is not valid: malformed, altered, or signed with another key.")
+_UNKNOWN_SURVEY = _page("A valid link to a survey that does not exist or was never sent.")
+_EXPIRED_LINK = _page("The link has expired: the survey is closed.")
+_UNREADABLE_FORM = "the form cannot be read (more than 10 fields, or not UTF-8)"
+
+
+def _html(page: Page) -> Response[str]:
     return Response(
         status_code=page.status,
         content_type="text/html; charset=utf-8",
         body=page.html,
-        headers=SECURITY_HEADERS,
+        headers=security_headers(),
     )
 
 
-@app.get("/r/<token>")
-def open_link(token: str) -> Response:
+def _accept_language() -> str | None:
+    return app.current_event.headers.get("accept-language")
+
+
+def _form() -> dict[str, list[str]] | None:
+    """The posted form, or None when it cannot be read (too many fields, not UTF-8)."""
+    try:
+        return parse_qs(app.current_event.decoded_body or "", max_num_fields=10)
+    except ValueError:
+        return None
+
+
+@app.get(
+    "/r/<token>",
+    operation_id="showRatingPage",
+    summary="Open a score link from the survey email",
+    description=(
+        "Shows the question with the chosen score preselected and a comment box, or says that "
+        "the answer can no longer be changed. Records nothing: link scanners open every link."
+    ),
+    responses={
+        200: _page("The rating page; or the page saying the answer can no longer be changed."),
+        400: _page("The score is missing, not a whole number, or off the survey's scale."),
+        403: _INVALID_LINK,
+        404: _UNKNOWN_SURVEY,
+        410: _EXPIRED_LINK,
+    },
+)
+def open_link(token: str) -> Response[str]:
     score = app.current_event.get_query_string_value("score")
     return _html(
         show_rating_page(
@@ -52,29 +90,269 @@ def open_link(token: str) -> Response:
             signing_key=link_signing_key(),
             now=utcnow(),
             company_name=settings().company_name,
+            accept_language=_accept_language(),
         )
     )
 
 
-@app.post("/r/<token>")
-def answer(token: str) -> Response:
-    try:
-        form = parse_qs(app.current_event.decoded_body or "", max_num_fields=10)
-    except ValueError:  # too many fields, or a body that is not UTF-8
-        return _html(unreadable_answer_page())
+@app.post(
+    "/r/<token>",
+    operation_id="submitRating",
+    summary="Send the answer from the rating page",
+    description=(
+        "Records the score and comment, or changes an earlier answer while the trigger allows. "
+        "It counts only when a person's browser sent it from the rating page (fetch metadata); "
+        "several different scores within seconds are held as a link scanner's."
+    ),
+    responses={
+        200: _page("Thank you: the answer is recorded (or updated, or was already recorded)."),
+        400: _page(f"The score is missing or off the scale, or {_UNREADABLE_FORM}."),
+        403: _page(
+            "The link is not valid; or the form was not sent by a person's browser from the "
+            "rating page, which is shown again asking to press Send. Nothing is recorded."
+        ),
+        404: _UNKNOWN_SURVEY,
+        409: _page(
+            "Not counted: the answer can no longer be changed, or it was one of a burst of "
+            "different answers within seconds, held as suspect."
+        ),
+        410: _EXPIRED_LINK,
+    },
+)
+def answer(token: str) -> Response[str]:
+    form = _form()
+    if form is None:
+        return _html(unreadable_answer_page(_accept_language()))
+    page = submit_rating(
+        token,
+        next(iter(form.get("score", [])), None),
+        next(iter(form.get("comment", [])), None),
+        signals=BrowserSignals.from_headers(app.current_event.headers),
+        signing_key=link_signing_key(),
+        now=utcnow(),
+        company_name=settings().company_name,
+        accept_language=_accept_language(),
+    )
+    record_vote(page.vote)
+    return _html(page)
+
+
+@app.get(
+    "/u/<token>",
+    operation_id="showUnsubscribePage",
+    summary="Open the unsubscribe link from the survey email",
+    description="Asks to confirm with a click; unsubscribes nobody.",
+    responses={
+        200: _page("The page asking to confirm the unsubscribe."),
+        403: _INVALID_LINK,
+        404: _UNKNOWN_SURVEY,
+        410: _EXPIRED_LINK,
+    },
+)
+def open_unsubscribe_link(token: str) -> Response[str]:
     return _html(
-        submit_rating(
+        show_unsubscribe_page(
             token,
-            next(iter(form.get("score", [])), None),
-            next(iter(form.get("comment", [])), None),
             signing_key=link_signing_key(),
             now=utcnow(),
             company_name=settings().company_name,
+            accept_language=_accept_language(),
         )
     )
+
+
+@app.post(
+    "/u/<token>",
+    operation_id="unsubscribe",
+    summary="Unsubscribe: the confirming click, or a mail app's RFC 8058 one-click POST",
+    description=(
+        "No survey of any metric is sent to the address again. Honoured when a person's "
+        "browser sent it from the confirming page, or when the body is exactly "
+        "`List-Unsubscribe=One-Click` (RFC 8058)."
+    ),
+    responses={
+        200: _page("Unsubscribed (also when the address already was)."),
+        400: _page(f"Nothing changed: {_UNREADABLE_FORM}."),
+        403: _page(
+            "The link is not valid; or the request came neither from a person's browser on the "
+            "confirming page nor as an RFC 8058 one-click POST: the page asks again."
+        ),
+        404: _UNKNOWN_SURVEY,
+        410: _EXPIRED_LINK,
+    },
+)
+def confirm_unsubscribe(token: str) -> Response[str]:
+    form = _form()
+    if form is None:
+        return _html(unreadable_answer_page(_accept_language()))
+    return _html(
+        unsubscribe(
+            token,
+            form,
+            signals=BrowserSignals.from_headers(app.current_event.headers),
+            signing_key=link_signing_key(),
+            now=utcnow(),
+            company_name=settings().company_name,
+            accept_language=_accept_language(),
+        )
+    )
+
+
+# --- the rest of the API's description --------------------------------------------------------
+# Powertools describes the routes above from their decorators. What the handlers read from the
+# event themselves (validation stays off: every answer is an HTML page, never a 422), what
+# every page carries and what API Gateway answers on its own are added here.
+
+
+def _header(name: str, description: str, values: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if values:
+        schema["enum"] = values
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_TOKEN = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "description": "The signed, expiring survey link token from the email.",
+    "schema": {"type": "string"},
+}
+_ACCEPT_LANGUAGE = _header(
+    "Accept-Language",
+    "Language of the pages that come before the survey is known (invalid, expired or unknown "
+    "links); a survey's own pages are in the language it was sent in.",
+)
+_BROWSER = [
+    _header(
+        "Sec-Fetch-Site",
+        "Fetch metadata; `same-origin` when sent from our own page.",
+        ["same-origin", "same-site", "cross-site", "none"],
+    ),
+    _header(
+        "Sec-Fetch-Mode",
+        "Fetch metadata; `navigate` for the form, `cors`, `same-origin` or `no-cors` for the "
+        "page's script.",
+        ["navigate", "same-origin", "no-cors", "cors", "websocket"],
+    ),
+    _header("Sec-Fetch-User", "Fetch metadata; `?1` when a person's click or key sent the form."),
+]
+_SCALE = {"type": "integer", "minimum": 0, "maximum": 10}
+_SCORE_DESCRIPTION = "A score on the survey's scale: CES 1-7, CSAT 1-5, NPS 0-10."
+
+
+def _form_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    # Fields the handler does not know are ignored; more than 10 make the form unreadable.
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": {"type": "string"},
+        "maxProperties": 10,
+    }
+    if required:
+        schema["required"] = required
+    return {
+        "required": bool(required),
+        "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+    }
+
+
+_READ_FROM_THE_EVENT: dict[tuple[str, str], dict[str, Any]] = {
+    ("/r/{token}", "get"): {
+        "parameters": [
+            {
+                "name": "score",
+                "in": "query",
+                "required": True,
+                "description": _SCORE_DESCRIPTION,
+                "schema": _SCALE,
+            },
+            _ACCEPT_LANGUAGE,
+        ],
+    },
+    ("/r/{token}", "post"): {
+        "parameters": [_ACCEPT_LANGUAGE, *_BROWSER],
+        "requestBody": _form_body(
+            {
+                "score": {**_SCALE, "description": _SCORE_DESCRIPTION},
+                "comment": {
+                    "type": "string",
+                    "description": "Control characters are dropped; kept up to 2,000 characters.",
+                },
+            },
+            ["score"],
+        ),
+    },
+    ("/u/{token}", "get"): {"parameters": [_ACCEPT_LANGUAGE]},
+    ("/u/{token}", "post"): {
+        "parameters": [_ACCEPT_LANGUAGE, *_BROWSER],
+        "requestBody": _form_body(
+            {
+                "List-Unsubscribe": {
+                    "type": "string",
+                    "description": "`One-Click` from a mail app (RFC 8058).",
+                },
+                "confirm": {"type": "string", "description": "Sent by the confirming page."},
+            },
+            [],
+        ),
+    },
+}
+# What security_headers() puts on every page.
+_SECURITY_HEADERS = {
+    name: {"required": True, "schema": {"type": "string", **schema}}
+    for name, schema in {
+        "Content-Security-Policy": {"pattern": "^default-src 'none';.*frame-ancestors 'none'"},
+        "Referrer-Policy": {"const": "no-referrer"},
+        "X-Frame-Options": {"const": "DENY"},
+        "X-Content-Type-Options": {"const": "nosniff"},
+        "Cache-Control": {"const": "no-store"},
+    }.items()
+}
+_THROTTLED = {
+    "description": "API Gateway throttled the request (the route limits in template.yaml).",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"message": {"type": "string"}}}
+        }
+    },
+}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The rating API as the links in survey emails use it, as an OpenAPI 3.1 document."""
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="Survey links",
+            version="1",
+            description="The pages behind the links in survey emails. Every answer is HTML.",
+        )
+    )
+    for (path, method), extra in _READ_FROM_THE_EVENT.items():
+        operation = document["paths"][path][method]
+        operation["parameters"] = [_TOKEN, *extra["parameters"]]
+        if "requestBody" in extra:
+            operation["requestBody"] = extra["requestBody"]
+        for response in operation["responses"].values():
+            response["headers"] = _SECURITY_HEADERS
+        operation["responses"]["429"] = _THROTTLED
+    # Powertools declares its validation errors (422) whether validation is on or not.
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    if not schemas:
+        document.pop("components", None)
+    return document
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
+@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

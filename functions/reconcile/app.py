@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from surveys.bootstrap import kustomer_client
 from surveys.config import settings
 from surveys.observability import logger, metrics, tracer
+from surveys.telemetry import record_reconcile
 from surveys.usecases.reconcile import reconcile_writebacks
 
 
@@ -29,8 +29,6 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
     report = reconcile_writebacks(
         kustomer=kustomer, now=event.time, grace=settings().reconcile_grace, time_left=time_left
     )
-    metrics.add_metric("WritebacksReconciled", MetricUnit.Count, report.written)
-    metrics.add_metric("WritebacksNotWritable", MetricUnit.Count, report.not_writable)
-    metrics.add_metric("WritebacksStillFailing", MetricUnit.Count, report.failed)
+    record_reconcile(report)
     logger.info("Reconcile finished", extra={"report": asdict(report)})
     return asdict(report)

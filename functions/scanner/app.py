@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.bootstrap import kustomer_client, survey_queue
 from surveys.observability import logger, metrics, tracer
+from surveys.telemetry import record_scan
 from surveys.usecases.scan import scan_for_due_surveys
 from surveys.usecases.triggers import active_triggers
 
@@ -32,8 +31,7 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
             now=event.time,
             time_left=lambda: context.get_remaining_time_in_millis() / 1000,
         )
-        metrics.add_metric("ConversationsScanned", MetricUnit.Count, report.conversations_seen)
-        metrics.add_metric("SurveysQueued", MetricUnit.Count, report.queued)
-        logger.info("Scan finished", extra={"report": asdict(report)})
-        reports.append(report)
-    return {"reports": [asdict(report) for report in reports]}
+        record_scan(report)
+        logger.info("Scan finished", extra={"report": report.as_json()})
+        reports.append(report.as_json())
+    return {"reports": reports}

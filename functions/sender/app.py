@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -21,7 +20,8 @@ from surveys.batch import ReportingBatchProcessor
 from surveys.bootstrap import branding, kustomer_client, link_signing_key, mailer, survey_queue
 from surveys.config import settings
 from surveys.domain.survey_request import SurveyRequest
-from surveys.observability import logger, metrics, tracer
+from surveys.observability import correlated, logger, metrics, tracer
+from surveys.telemetry import record_send
 from surveys.usecases.send_survey import send_survey
 from surveys.usecases.triggers import trigger_settings
 
@@ -45,14 +45,14 @@ def send_once(request: SurveyRequest) -> dict[str, Any]:
         signing_key=link_signing_key(),
         now=utcnow(),
     )
-    metrics.add_metric(f"Surveys{outcome.status.capitalize()}", MetricUnit.Count, 1)
+    record_send(outcome, request.metric)
     return asdict(outcome)
 
 
 def handle_record(record: SQSRecord) -> dict[str, Any]:
     request = SurveyRequest.model_validate_json(record.body)
-    logger.append_keys(survey_id=request.survey_id, conversation_id=request.conversation_id)
-    return send_once(request=request)
+    with correlated(request.survey_id, request.conversation_id):
+        return send_once(request=request)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -6,7 +6,6 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
@@ -18,7 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from surveys.adapters.store import utcnow
 from surveys.batch import ReportingBatchProcessor
 from surveys.bootstrap import kustomer_client
-from surveys.observability import logger, metrics, tracer
+from surveys.observability import correlated, logger, metrics, tracer
+from surveys.telemetry import record_writeback
 from surveys.usecases.write_back import write_back_rating
 
 processor = ReportingBatchProcessor(event_type=EventType.DynamoDBStreams)
@@ -30,15 +30,14 @@ def handle_record(record: DynamoDBRecord, lambda_context: LambdaContext) -> dict
     if record.event_name is DynamoDBRecordEventName.REMOVE or record.dynamodb is None:
         return {"result": "ignored"}
     survey_id = str(record.dynamodb.keys["survey_id"])
-    logger.append_keys(survey_id=survey_id)
-    outcome = write_back_rating(
-        survey_id,
-        kustomer=kustomer_client(),
-        now=utcnow(),
-        lease=timedelta(milliseconds=lambda_context.get_remaining_time_in_millis()),
-    )
-    if outcome.result == "written":
-        metrics.add_metric("WritebacksDone", MetricUnit.Count, 1)
+    with correlated(survey_id):
+        outcome = write_back_rating(
+            survey_id,
+            kustomer=kustomer_client(),
+            now=utcnow(),
+            lease=timedelta(milliseconds=lambda_context.get_remaining_time_in_millis()),
+        )
+    record_writeback(outcome)
     return asdict(outcome)
 
 

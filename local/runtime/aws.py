@@ -137,6 +137,25 @@ def _create_secrets(
         resolver.names.refs[logical_id] = name
 
 
+def _create_topics(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -> None:
+    sns = moto.client("sns")
+    for logical_id in resources_of_type(resolver.template, "AWS::SNS::Topic"):
+        arn = sns.create_topic(Name=_physical_name(stack, logical_id))["TopicArn"]
+        resolver.names.refs[logical_id] = arn
+        resolver.names.attributes[(logical_id, "TopicArn")] = arn
+
+
+def _create_configuration_sets(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -> None:
+    """The sender names its configuration set in every send, as SES requires it to exist.
+    moto keeps no event destinations: bounces and complaints are delivered with
+    `LocalRuntime.publish`."""
+    sesv2 = moto.client("sesv2")
+    for logical_id in resources_of_type(resolver.template, "AWS::SES::ConfigurationSet"):
+        name = _physical_name(stack, logical_id)
+        sesv2.create_configuration_set(ConfigurationSetName=name)
+        resolver.names.refs[logical_id] = name
+
+
 def _verify_sender(moto: MotoEndpoint, resolver: TemplateResolver) -> None:
     # moto verifies identities at once; in AWS the SenderIdentity resource starts verification.
     moto.client("ses").verify_email_identity(EmailAddress=resolver.parameters["SenderAddress"])
@@ -151,6 +170,8 @@ def provision(
     _create_tables(moto, resolver, stack)
     _create_queues(moto, resolver, stack)
     _create_secrets(moto, resolver, stack, secret_values)
+    _create_topics(moto, resolver, stack)
+    _create_configuration_sets(moto, resolver, stack)
     _verify_sender(moto, resolver)
     for logical_id, resource in resolver.template["Resources"].items():
         resolver.names.refs.setdefault(logical_id, _physical_name(stack, logical_id))

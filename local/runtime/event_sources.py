@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from local.runtime.aws import MotoEndpoint
-from local.runtime.events import dynamodb_stream_event, sqs_event
+from local.runtime.events import dynamodb_stream_event, sns_event, sqs_event
 from local.runtime.functions import LocalFunction
 
 
@@ -156,3 +157,38 @@ class DynamoDBStreamSource:
                     break
                 iterator = next_iterator
         return read
+
+
+# Lambda retries a failed asynchronous invocation (SNS invokes that way) twice.
+ASYNC_RETRY_ATTEMPTS = 2
+
+
+@dataclass
+class SnsSubscription:
+    """A topic's Lambda subscription. SNS invokes the function asynchronously, so Lambda retries
+    a failed event twice and then sends it to the function's dead-letter queue, if it has one."""
+
+    moto: MotoEndpoint
+    function: LocalFunction
+    topic_arn: str
+    dead_letter_queue_arn: str | None
+
+    def deliver(self, message: str, subject: str | None = None) -> bool:
+        """Deliver one notification; False when it ended in the dead-letter queue (or, without
+        one, was lost as Lambda would lose it)."""
+        event = sns_event(self.topic_arn, message, subject)
+        for _ in range(ASYNC_RETRY_ATTEMPTS + 1):
+            try:
+                self.function.invoke(event)
+            except Exception:
+                logging.getLogger(__name__).exception(
+                    "%s failed on an SNS notification", self.function.logical_id
+                )
+                continue
+            return True
+        if self.dead_letter_queue_arn:
+            sqs = self.moto.client("sqs")
+            queue_name = self.dead_letter_queue_arn.rsplit(":", 1)[1]
+            url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
+        return False

@@ -113,3 +113,33 @@ def _json_safe(value: Any) -> Any:
 
 def dynamodb_stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
     return {"Records": [{**_json_safe(record), "eventSourceARN": stream_arn} for record in records]}
+
+
+def sns_event(topic_arn: str, message: str, subject: str | None = None) -> dict[str, Any]:
+    """An SNS notification as SNS delivers it to a subscribed Lambda function."""
+    message_id = str(uuid.uuid4())
+    return {
+        "Records": [
+            {
+                "EventSource": "aws:sns",
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": f"{topic_arn}:{uuid.uuid4()}",
+                "Sns": {
+                    "Type": "Notification",
+                    "MessageId": message_id,
+                    "TopicArn": topic_arn,
+                    "Subject": subject,
+                    "Message": message,
+                    "Timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+                    "SignatureVersion": "1",
+                    "Signature": "local",
+                    "SigningCertUrl": f"https://sns.{REGION}.amazonaws.com/local.pem",
+                    "UnsubscribeUrl": (
+                        f"https://sns.{REGION}.amazonaws.com/?Action=Unsubscribe"
+                        f"&SubscriptionArn={topic_arn}:{message_id}"
+                    ),
+                    "MessageAttributes": {},
+                },
+            }
+        ]
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import threading
 import time
 import uuid
@@ -81,8 +82,20 @@ class LocalFunction:
         with _INVOCATION_LOCK:
             handler = self._handler()
             context = LocalContext(self.logical_id, self.arn, self.timeout_seconds, self.memory_mb)
-            with self._environment():
-                return handler(event, context)
+            try:
+                with self._environment():
+                    return handler(event, context)
+            finally:
+                _forget_invocation_log_keys()
+
+
+def _forget_invocation_log_keys() -> None:
+    """Each function's Powertools Logger clears the last invocation's keys (request id, function
+    name) when the next one starts. Here every function and the admin commands share one logger,
+    so the keys go when the invocation ends: a line logged meanwhile names no function."""
+    observability = sys.modules.get("surveys.observability")
+    if observability is not None:
+        observability.logger.clear_state()
 
 
 def load_functions(resolver: TemplateResolver) -> dict[str, LocalFunction]:

@@ -21,7 +21,7 @@ from moto.backends import get_backend
 
 from cli.stack import Stack
 from local.runtime.aws import ACCOUNT_ID, REGION, MotoEndpoint, provision, shared_moto
-from local.runtime.event_sources import DynamoDBStreamSource, SqsSource
+from local.runtime.event_sources import DynamoDBStreamSource, SnsSubscription, SqsSource
 from local.runtime.events import scheduled_event
 from local.runtime.functions import LocalFunction, functions_with_event, load_functions
 from local.runtime.http_gateway import HttpGateway, Route
@@ -70,6 +70,11 @@ class SentEmail:
         for url in LINK_PATTERN.findall(self.text):
             links[int(url.rsplit("=", 1)[1])] = url
         return links
+
+    @property
+    def unsubscribe_link(self) -> str:
+        """The URL of the List-Unsubscribe header, where mail apps POST a one-click unsubscribe."""
+        return str(self.message["List-Unsubscribe"]).strip("<>")
 
 
 def _runtime_environment(moto: MotoEndpoint) -> dict[str, str]:
@@ -160,6 +165,15 @@ class LocalRuntime:
             )
             for function, properties in functions_with_event(self.functions, "DynamoDB")
         ]
+        self.sns_subscriptions = [
+            SnsSubscription(
+                self.moto,
+                function,
+                str(properties["Topic"]),
+                self._dead_letter_queue_arn(function.logical_id),
+            )
+            for function, properties in functions_with_event(self.functions, "SNS")
+        ]
         self.scheduled = {
             function.logical_id: function
             for kind in ("Schedule", "ScheduleV2")
@@ -170,6 +184,21 @@ class LocalRuntime:
 
     def stop(self) -> None:
         self.gateway.stop()
+
+    def _dead_letter_queue_arn(self, logical_id: str) -> str | None:
+        properties = self.template["Resources"][logical_id]["Properties"]
+        target = self.resolver.resolve(properties.get("DeadLetterQueue", {})).get("TargetArn")
+        return str(target) if target else None
+
+    def publish(self, topic_logical_id: str, message: str, subject: str | None = None) -> int:
+        """What SNS does with a message published to one of the template's topics: deliver it to
+        every function subscribed. Returns how many deliveries ended in a dead-letter queue."""
+        topic_arn = self.resolver.names.refs[topic_logical_id]
+        return sum(
+            not subscription.deliver(message, subject)
+            for subscription in self.sns_subscriptions
+            if subscription.topic_arn == topic_arn
+        )
 
     def stack(self) -> Stack:
         """This runtime as the admin's command line tool sees a deployed stack."""
@@ -198,6 +227,14 @@ class LocalRuntime:
             if active:
                 return activate_trigger(metric, now or datetime.now(UTC))
             return deactivate_trigger(metric)
+
+    def import_agents(self) -> Any:
+        """What `surveys connect` (and `agents sync`) does with Kustomer's users, so that surveys
+        and reports name their agents."""
+        from surveys.usecases.agents import sync_agents_with_stored_key
+
+        with self.stack().as_function("ScannerFunction"):
+            return sync_agents_with_stored_key(datetime.now(UTC))
 
     @property
     def base_url(self) -> str:

@@ -13,9 +13,8 @@ import time
 from email.policy import default as default_policy
 from pathlib import Path
 
-import requests
-
 from local.kustomer_sim import KustomerSimulator
+from local.recipient import send_form
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,7 +97,7 @@ def test_serve_keeps_running_answers_a_real_click_and_stops_on_ctrl_c(tmp_path: 
     reader.start()
     try:
         link = _wait_for_line(lines, "Survey ", 60).rsplit(" ", 1)[1].strip()
-        answer = requests.post(link.split("?", 1)[0], data={"score": "7"}, timeout=10)
+        answer = send_form(link, 7)
         assert answer.status_code == 200
         assert "Thank you" in answer.text
         _wait_for_line(lines, "Writeback: 1 rating", 30)

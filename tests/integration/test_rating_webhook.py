@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from local.kustomer_sim import KustomerSimulator
+from local.recipient import send_form
 from local.runtime.runtime import LocalRuntime, SentEmail
 from surveys.domain.metrics import CES
 from surveys.domain.tokens import sign_survey_token
@@ -119,10 +120,8 @@ def _get(url: str, score: str | None) -> requests.Response:
 
 
 def _post(url: str, score: str | None, comment: str | None = None) -> requests.Response:
-    data = {
-        name: value for name, value in (("score", score), ("comment", comment)) if value is not None
-    }
-    return requests.post(url, data=data, timeout=TIMEOUT)
+    """The form sent by a person from the rating page (in a browser's fetch metadata)."""
+    return send_form(url, score, comment)
 
 
 def _replace_char(text: str, index: int) -> str:
@@ -142,10 +141,10 @@ def test_opening_every_score_link_shows_the_score_and_a_form_and_records_nothing
     for score, link in links.items():
         page = requests.get(link, timeout=TIMEOUT)
         _assert_html_page(page, 200)
-        assert f'<span class="score">{score}</span>' in page.text
+        assert f'name="score" value="{score}" checked' in page.text
+        assert page.text.count(" checked") == 1
         assert html.escape(CES.label(score)) in page.text
-        assert '<form method="post"' in page.text
-        assert f'<input type="hidden" name="score" value="{score}">' in page.text
+        assert '<form id="answer" method="post"' in page.text
         assert '<textarea id="comment" name="comment"' in page.text
         # A link scanner may send HEAD too; whatever it gets, it must not record anything.
         head = requests.head(link, timeout=TIMEOUT)
@@ -168,7 +167,7 @@ def test_opening_a_link_after_answering_prefills_the_comment_and_changes_nothing
     page = requests.get(sent.rating_links()[2], timeout=TIMEOUT)
 
     _assert_html_page(page, 200)
-    assert '<span class="score">2</span>' in page.text
+    assert 'name="score" value="2" checked' in page.text
     assert "Fast &amp; friendly</textarea>" in page.text
     assert _rating(runtime, sent.survey_id) == before
 
@@ -216,13 +215,13 @@ def test_posting_the_same_answer_again_keeps_the_version_and_a_new_score_bumps_i
     again = _post(url, "3", "Slow")
 
     _assert_html_page(again, 200)
-    assert "(updated)" not in again.text
+    assert "Your answer is recorded" in again.text
     assert stored() == (3, "Slow", 1)
 
     changed = _post(url, "7", "Slow")
 
     _assert_html_page(changed, 200)
-    assert "(updated)" in changed.text
+    assert "Your answer is updated" in changed.text
     assert stored() == (7, "Slow", 2)
 
     _assert_html_page(_post(url, "7", "Slow"), 200)

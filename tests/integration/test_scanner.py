@@ -190,7 +190,10 @@ def test_a_scan_short_of_time_stops_cleanly_and_the_next_one_resumes(
     assert not interrupted.complete
     assert interrupted.stopped_because and "time" in interrupted.stopped_because
     assert interrupted.queued == 100
+    # The oldest conversation not reached went quiet 62.5 h ago: due for 14.5 h.
+    assert interrupted.lag_seconds == pytest.approx(14.5 * 3600)
     assert resumed.complete
+    assert resumed.lag_seconds == 0
     assert interrupted.queued + resumed.queued == 250
     assert set(surveys_by_id(runtime)) == {f"ces-{c}" for c in conversations}
     assert runtime.queue_depth("SurveyQueue") == 250

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from local.kustomer_sim import KustomerSimulator
+from local.recipient import answer
 from local.runtime.runtime import LocalRuntime, SentEmail
 from surveys.usecases.triggers import TriggerSettingsError
 from tests.integration.helpers import add_due_conversation, surveys_by_id, total_queued
@@ -26,8 +27,7 @@ def _cycle(runtime: LocalRuntime, now: datetime = NOW) -> list[SentEmail]:
 
 
 def _answer(sent: SentEmail, score: int, comment: str = "") -> requests.Response:
-    form = sent.rating_links()[score].split("?", 1)[0]
-    return requests.post(form, data={"score": str(score), "comment": comment}, timeout=10)
+    return answer(sent.rating_links()[score], score, comment)
 
 
 def _custom(simulator: KustomerSimulator, conversation: str) -> dict[str, Any]:

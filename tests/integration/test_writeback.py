@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import requests
 
 from local.kustomer_sim import KustomerSimulator
+from local.recipient import send_form
 from local.runtime.event_sources import DynamoDBStreamSource
 from local.runtime.runtime import LocalRuntime
 from surveys.adapters.kustomer import KustomerClient
@@ -27,11 +27,7 @@ class Survey:
     links: dict[int, str]
 
     def answer(self, score: int, comment: str = "") -> None:
-        response = requests.post(
-            self.links[score].split("?", 1)[0],
-            data={"score": str(score), "comment": comment},
-            timeout=TIMEOUT,
-        )
+        response = send_form(self.links[score], score, comment)
         assert response.status_code == 200, response.text[:500]
 
 
@@ -97,7 +93,7 @@ def test_a_rating_becomes_one_note_and_the_custom_attributes(
     [note] = _note_bodies(simulator, survey.conversation_id)
     assert "6 out of 7" in note
     assert CES.label(6) in note
-    assert "Comment: Sorted in one reply" in note
+    assert "Comment:\n> Sorted in one reply" in note
     assert f"Survey reference: {survey.survey_id} v1" in note
     assert "changed" not in note
     custom = _custom(simulator, survey.conversation_id)
@@ -156,11 +152,11 @@ def test_a_changed_rating_adds_a_changed_note_and_updates_the_attributes(
 
     first, second = _note_bodies(simulator, survey.conversation_id)
     assert "rating: 3 out of 7" in first
-    assert "Comment: Took a while" in first
+    assert "Comment:\n> Took a while" in first
     assert f"{survey.survey_id} v1" in first
     assert "rating changed: 7 out of 7" in second
     assert CES.label(7) in second
-    assert "Comment: Actually, great" in second
+    assert "Comment:\n> Actually, great" in second
     assert f"{survey.survey_id} v2" in second
     assert _custom(simulator, survey.conversation_id) == {
         "cesScoreNum": 7,

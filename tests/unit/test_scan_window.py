@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from surveys.domain.scan_window import ScanWindow, first_watermark, scan_window
+from surveys.domain.scan_window import ScanWindow, first_watermark, scan_lag, scan_window
 
 ACTIVATED = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 QUIET = timedelta(hours=48)
@@ -44,3 +44,12 @@ def test_first_scan_after_activation_is_not_empty_but_one_earlier_is():
 def test_window_is_empty_only_when_since_is_after_until(offset, empty):
     until = ACTIVATED
     assert ScanWindow(since=until + offset, until=until).is_empty is empty
+
+
+def test_scan_lag_is_how_long_the_oldest_conversation_not_yet_scanned_has_been_due():
+    now = ACTIVATED + timedelta(days=2)
+    # Scanned up to conversations last updated 60 h before now: due for 12 h already.
+    assert scan_lag(now - timedelta(hours=60), now, QUIET) == timedelta(hours=12)
+    # Caught up: everything last updated up to now minus the quiet period has been looked at.
+    assert scan_lag(now - QUIET, now, QUIET) == timedelta(0)
+    assert scan_lag(now - QUIET + timedelta(minutes=5), now, QUIET) == timedelta(0)

@@ -6,8 +6,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from surveys.domain import i18n
 from surveys.domain.metrics import CES, CSAT, NPS
-from surveys.domain.tokens import ExpiredTokenError, InvalidTokenError, verify_survey_token
+from surveys.domain.tokens import (
+    ExpiredTokenError,
+    InvalidTokenError,
+    TokenPurpose,
+    verify_survey_token,
+)
 from surveys.domain.triggers import TriggerSettings
 from surveys.usecases.send_survey import Branding, compose_survey_email, usable_address
 
@@ -84,7 +90,8 @@ def parts(message):
 
 
 def html_links(html):
-    return re.findall(r'href="([^"]+)"', html)
+    """The rating links of the HTML part (the unsubscribe link is the other one)."""
+    return [link for link in re.findall(r'href="([^"]+)"', html) if "/r/" in link]
 
 
 def test_message_is_multipart_alternative_with_text_and_html():
@@ -175,3 +182,62 @@ def test_customer_is_greeted_by_name_or_generically():
     text, html = parts(compose(customer_name=""))
     assert text.startswith("Hello,\n")
     assert '<p style="margin:0 0 12px 0;">Hello,</p>' in html
+
+
+def unsubscribe_link(html):
+    return next(link for link in re.findall(r'href="([^"]+)"', html) if "/u/" in link)
+
+
+def test_mail_apps_get_an_rfc_8058_one_click_unsubscribe():
+    message = compose()
+    _, html = parts(message)
+    assert message["List-Unsubscribe"] == f"<{unsubscribe_link(html)}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+def test_the_unsubscribe_link_is_in_both_parts_and_outlives_the_rating_links():
+    text, html = parts(compose())
+    link = unsubscribe_link(html)
+    assert link in text
+    token = urlsplit(link).path.removeprefix("/u/")
+    years_later = EXPIRES + timedelta(days=5 * 365)
+    assert verify_survey_token(token, KEY, years_later, TokenPurpose.UNSUBSCRIBE) == "ces-c1"
+    with pytest.raises(InvalidTokenError):
+        verify_survey_token(token, KEY, NOW)
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "unsubscribe"),
+    [
+        ("en", "Acme made it easy for me to handle my issue.", "Unsubscribe from survey emails"),
+        ("de", "Acme hat es mir leicht gemacht", "Keine Umfrage-E-Mails mehr erhalten"),
+        ("fr", "Acme m&#39;a facilité la résolution", "Se désabonner des e-mails d&#39;enquête"),
+        ("es", "Acme me facilitó la gestión", "Darse de baja de los correos de encuesta"),
+        ("sk", "Spoločnosť Acme mi uľahčila", "Odhlásiť sa z e-mailov s prieskumami"),
+    ],
+)
+def test_the_same_email_in_each_language(language, question, unsubscribe):
+    message = compose(language=language)
+    text, html = parts(message)
+    assert f'<html lang="{language}"' in html
+    assert message["Content-Language"] == language
+    assert question in html
+    assert unsubscribe in html
+    assert len(html_links(html)) == 7
+    assert i18n.email_text("why_received", language, company="Acme") in text
+
+
+def test_the_brand_colour_and_logo_come_from_the_trigger():
+    _, html = parts(compose(brand_color="#7a1fa2", logo_url="https://acme.example/logo.png"))
+    assert html.count("border:2px solid #7a1fa2") == 7
+    assert '<img src="https://acme.example/logo.png" alt="Acme"' in html
+
+
+def test_without_a_logo_the_email_has_no_image():
+    assert "<img" not in parts(compose())[1]
+
+
+def test_each_score_button_names_its_score_and_label_for_screen_readers():
+    _, html = parts(compose(CSAT))
+    assert 'aria-label="1 - Very dissatisfied"' in html
+    assert 'aria-label="5 - Very satisfied"' in html

@@ -10,6 +10,7 @@ import pytest
 from surveys.domain.tokens import (
     ExpiredTokenError,
     InvalidTokenError,
+    TokenPurpose,
     sign_survey_token,
     verify_survey_token,
 )
@@ -135,3 +136,13 @@ def test_expired_token_with_wrong_key_is_invalid_not_expired():
     token = sign_survey_token("ces-c1", EXPIRES, OTHER_KEY)
     with pytest.raises(InvalidTokenError):
         verify_survey_token(token, KEY, EXPIRES + timedelta(days=1))
+
+
+def test_a_token_works_only_for_the_purpose_it_was_signed_for():
+    unsubscribe = sign_survey_token("ces-c1", EXPIRES, KEY, TokenPurpose.UNSUBSCRIBE)
+    rate = sign_survey_token("ces-c1", EXPIRES, KEY)
+    assert verify_survey_token(unsubscribe, KEY, BEFORE, TokenPurpose.UNSUBSCRIBE) == "ces-c1"
+    with pytest.raises(InvalidTokenError):
+        verify_survey_token(unsubscribe, KEY, BEFORE)
+    with pytest.raises(InvalidTokenError):
+        verify_survey_token(rate, KEY, BEFORE, TokenPurpose.UNSUBSCRIBE)

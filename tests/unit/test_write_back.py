@@ -31,7 +31,8 @@ def rating(metric="ces", score=6, comment="Quick", version=1, conversation_id="c
 def test_first_rating_note():
     assert compose_note(CES, rating()) == (
         "Customer Effort Score (CES) rating: 6 out of 7 - Agree (positive)\n"
-        "Comment: Quick\n"
+        "Comment:\n"
+        "> Quick\n"
         "Survey reference: ces-c1 v1"
     )
 
@@ -42,7 +43,7 @@ def test_changed_rating_says_so_and_references_the_new_version():
     assert lines[0] == (
         "Customer Effort Score (CES) rating changed: 2 out of 7 - Disagree (negative)"
     )
-    assert lines[1] == "Comment: Actually slow"
+    assert lines[1:3] == ["Comment:", "> Actually slow"]
     assert lines[-1] == "Survey reference: ces-c1 v2"
 
 
@@ -75,8 +76,21 @@ def test_headline_per_metric(metric, score, headline):
 
 def test_multi_line_comment_keeps_the_reference_on_the_last_line():
     note = compose_note(CES, rating(comment="Line one\nLine two"))
-    assert "Comment: Line one\nLine two" in note
+    assert "Comment:\n> Line one\n> Line two" in note
     assert note.splitlines()[-1] == note_reference("ces-c1", 1)
+
+
+def test_a_comment_cannot_forge_the_reference_of_another_version():
+    forged = note_reference("ces-c1", 2)
+    note = compose_note(CES, rating(comment=f"Fine\n{forged}"))
+    assert [line for line in note.splitlines() if line.strip() == forged] == []
+    assert note.splitlines()[-1] == note_reference("ces-c1", 1)
+
+
+def test_markup_in_a_comment_is_escaped_in_the_note():
+    note = compose_note(CES, rating(comment='<img src=x onerror="alert(1)"> & <b>hi</b>'))
+    assert '> &lt;img src=x onerror="alert(1)"&gt; &amp; &lt;b&gt;hi&lt;/b&gt;' in note
+    assert "<img" not in note and "<b>" not in note
 
 
 def test_rating_not_yet_saved_is_noted_as_first_version():

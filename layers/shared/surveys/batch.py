@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, FailureResponse
 from aws_lambda_powertools.utilities.batch.exceptions import ExceptionInfo
 
-from surveys.observability import logger, metrics
+from surveys.observability import MetricName, logger, metrics
 
 
 class ReportingBatchProcessor(BatchProcessor):
@@ -24,5 +24,5 @@ class ReportingBatchProcessor(BatchProcessor):
             exc_info=exception[1],
             extra={"record_id": record_id},
         )
-        metrics.add_metric("RecordsFailed", MetricUnit.Count, 1)
+        metrics.add_metric(MetricName.RECORDS_FAILED, MetricUnit.Count, 1)
         return super().failure_handler(record, exception)

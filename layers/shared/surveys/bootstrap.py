@@ -45,7 +45,9 @@ def survey_queue() -> SqsSurveyQueue:
 
 @cache
 def mailer() -> SesMailer:
-    return SesMailer(boto3.client("sesv2", config=AWS_CLIENT_CONFIG))
+    return SesMailer(
+        boto3.client("sesv2", config=AWS_CLIENT_CONFIG), settings().ses_configuration_set
+    )
 
 
 def branding() -> Branding:

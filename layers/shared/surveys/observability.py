@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+import functools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Any, TypeVar, cast
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+_EMAIL_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 
 
 def mask_email(address: str) -> str:
@@ -15,3 +24,98 @@ def mask_email(address: str) -> str:
     if not at:
         return "***"
     return f"{local[:1]}***@{domain}"
+
+
+class EmailMaskingFormatter(LambdaPowertoolsFormatter):
+    """Masks every email address in a log line. Code masks the addresses it logs on purpose, but
+    others arrive inside error messages (SES names a recipient it rejects, Kustomer may echo a
+    customer's), and a customer's address must never reach the logs whole."""
+
+    def serialize(self, log: Any) -> str:
+        return _EMAIL_ADDRESS.sub(lambda match: mask_email(match.group(0)), super().serialize(log))
+
+
+class MetricName(StrEnum):
+    """Every metric the functions publish (namespace KustomerSurveys/<stack>), as the dashboard
+    and the alarms in template.yaml read them."""
+
+    CONVERSATIONS_SCANNED = "ConversationsScanned"
+    SURVEYS_QUEUED = "SurveysQueued"
+    SCAN_LAG = "ScanLag"
+    SURVEYS_SENT = "SurveysSent"
+    SURVEYS_SKIPPED = "SurveysSkipped"
+    SURVEYS_SUPPRESSED = "SurveysSuppressed"
+    SURVEYS_DEFERRED = "SurveysDeferred"
+    RATINGS_RECORDED = "RatingsRecorded"
+    RATINGS_CHANGED = "RatingsChanged"
+    RATING_SCORE = "RatingScore"
+    SUSPECT_VOTES_DROPPED = "SuspectVotesDropped"
+    WRITEBACKS_DONE = "WritebacksDone"
+    WRITEBACKS_NOT_WRITABLE = "WritebacksNotWritable"
+    WRITEBACKS_RECONCILED = "WritebacksReconciled"
+    WRITEBACKS_STILL_FAILING = "WritebacksStillFailing"
+    RECORDS_FAILED = "RecordsFailed"
+    KUSTOMER_THROTTLED = "KustomerThrottled"
+    KUSTOMER_ERRORS = "KustomerErrors"
+    KUSTOMER_AUTH_FAILURES = "KustomerAuthFailures"
+
+
+class SurveyMetrics:
+    """EMF metrics whose dimensions change within one invocation, published when it ends.
+
+    A scan covers every active trigger and a sender batch mixes metrics, so a count such as
+    SurveysSent carries its own survey_metric (and reason). An EMF document has one set of
+    dimensions, so each set gets its own Powertools EphemeralMetrics, made when its first value
+    comes: it reads the function's namespace and service name then, not at import."""
+
+    def __init__(self) -> None:
+        self._by_dimensions: dict[tuple[tuple[str, str], ...], EphemeralMetrics] = {}
+
+    def add_metric(self, name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
+        key = tuple(sorted(dimensions.items()))
+        emf = self._by_dimensions.get(key)
+        if emf is None:
+            emf = self._by_dimensions[key] = EphemeralMetrics()
+            for dimension, dimension_value in key:
+                emf.add_dimension(name=dimension, value=dimension_value)
+        emf.add_metric(name=name, unit=unit, value=value)
+
+    def flush_metrics(self) -> None:
+        published, self._by_dimensions = self._by_dimensions, {}
+        for emf in published.values():
+            emf.flush_metrics()
+
+    def log_metrics(self, handler: Handler) -> Handler:
+        """Publish what the handler added when it returns or fails."""
+
+        @functools.wraps(handler)
+        def publishing(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return handler(*args, **kwargs)
+            finally:
+                self.flush_metrics()
+
+        return cast(Handler, publishing)
+
+
+logger = Logger(logger_formatter=EmailMaskingFormatter())
+tracer = Tracer()
+metrics = SurveyMetrics()
+
+
+@contextmanager
+def correlated(survey_id: str, conversation_id: str | None = None) -> Iterator[None]:
+    """Tag the work on one survey: its log lines carry the survey and conversation ids, and its
+    X-Ray subsegment is annotated with them, so `annotation.survey_id = "ces-..."` finds the
+    sender, rating and writeback traces of one survey. The keys go when the work is done: the
+    next record of a batch, or locally the next function, must not inherit them."""
+    keys = {"survey_id": survey_id}
+    if conversation_id:
+        keys["conversation_id"] = conversation_id
+    with (
+        logger.append_context_keys(**keys),
+        tracer.provider.in_subsegment("## survey") as subsegment,
+    ):
+        for name, value in keys.items():
+            subsegment.put_annotation(name, value)
+        yield

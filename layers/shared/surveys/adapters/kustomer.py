@@ -8,17 +8,20 @@ retries 5xx, timeouts and connection errors with jittered exponential backoff.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from aws_lambda_powertools.metrics import MetricUnit
 
 from surveys.domain.conversations import Conversation
+from surveys.observability import MetricName, metrics
 
 RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 # 503 says the request was not carried out; after the others, or a response that never came,
@@ -64,6 +67,15 @@ class KustomerNotFoundError(KustomerError):
     pass
 
 
+class KustomerResponseError(KustomerError):
+    """Kustomer answered with a body that is not the documented shape (not JSON, or a part
+    missing or of another type); nothing is guessed from it."""
+
+
+class _Unreadable(ValueError):
+    """A part of an answer that is not the documented shape; the message names the part."""
+
+
 class KustomerUnavailableError(Exception):
     """Kustomer kept failing, or waiting for it would overrun the time left; try again later."""
 
@@ -92,6 +104,8 @@ class Note:
 class ConversationPage:
     conversations: list[Conversation]
     has_next: bool
+    # Results that could not be read, as (id or position, reason); the rest of the page stands.
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -231,41 +245,137 @@ def kustomer_api_base(org_url: str) -> str:
     return url
 
 
-def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _object(value: Any, where: str, *, required: bool = False) -> dict[str, Any]:
+    """A JSON object; null or absent reads as empty unless `required`."""
+    if value is None and not required:
+        return {}
+    if not isinstance(value, dict):
+        raise _Unreadable(f"{where} is {_kind(value)}, not an object")
+    return value
+
+
+def _list(value: Any, where: str, *, required: bool = False) -> list[Any]:
+    """A JSON list; null or absent reads as empty unless `required`."""
+    if value is None and not required:
+        return []
+    if not isinstance(value, list):
+        raise _Unreadable(f"{where} is {_kind(value)}, not a list")
+    return value
+
+
+def _id(value: Any, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+        raise _Unreadable(f"{where} is {_kind(value) if value != '' else 'empty'}, not an id")
+    return str(value)
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _strings(value: Any, where: str) -> frozenset[str]:
+    """A list of names; one name given alone is taken as a list of one."""
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(str(item) for item in _list(value, where))
+
+
+def _parse_time(value: Any, where: str = "timestamp") -> datetime:
+    """An ISO 8601 timestamp; one without a zone is UTC, as Kustomer's are."""
+    if not isinstance(value, str):
+        raise _Unreadable(f"{where} is {_kind(value)}, not a timestamp")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        moment.astimezone(UTC)  # the scan compares and stores it in UTC
+    except (ValueError, OverflowError):
+        raise _Unreadable(f"{where} {value[:40]!r} is not an ISO 8601 timestamp") from None
+    return moment
 
 
 def _related_ids(resource: dict[str, Any], name: str) -> list[str]:
-    data = (resource.get("relationships") or {}).get(name, {}).get("data")
+    relationships = _object(resource.get("relationships"), "relationships")
+    data = _object(relationships.get(name), f"relationships.{name}").get("data")
     if isinstance(data, dict):
         data = [data]
-    return [str(item["id"]) for item in data or [] if isinstance(item, dict) and "id" in item]
+    return [
+        str(item["id"])
+        for item in _list(data, f"relationships.{name}.data")
+        if isinstance(item, dict)
+        and isinstance(item.get("id"), (str, int))
+        and not isinstance(item["id"], bool)
+        and item["id"] != ""
+    ]
 
 
-def conversation_from_resource(resource: dict[str, Any]) -> Conversation:
-    attributes = resource.get("attributes") or {}
+def conversation_from_resource(resource: Any) -> Conversation:
+    """A conversation from a search result; raises ValueError naming the part that is missing
+    or of the wrong type."""
+    resource = _object(resource, "the result", required=True)
+    attributes = _object(resource.get("attributes"), "attributes")
     customers = _related_ids(resource, "customer")
     return Conversation(
-        id=str(resource["id"]),
+        id=_id(resource.get("id"), "id"),
         status=str(attributes.get("status", "")),
-        channels=frozenset(str(channel) for channel in attributes.get("channels") or ()),
-        updated_at=_parse_time(str(attributes["updatedAt"])),
+        channels=_strings(attributes.get("channels"), "attributes.channels"),
+        updated_at=_parse_time(attributes.get("updatedAt"), "attributes.updatedAt"),
         customer_id=customers[0] if customers else None,
         assigned_user_ids=tuple(_related_ids(resource, "assignedUsers")),
         subject=str(attributes.get("name") or ""),
         brand_id=next(iter(_related_ids(resource, "brand")), None),
         queue_id=next(iter(_related_ids(resource, "queue")), None),
-        tags=frozenset(str(tag) for tag in attributes.get("tags") or ()),
+        tags=_strings(attributes.get("tags"), "attributes.tags"),
     )
 
 
+def _count_failure(status: int | None) -> None:
+    """Kustomer's refusals and failures, for the dashboard and the alarms; `None` is a request
+    that got no answer. A 404 is an answer (the conversation or customer is gone), not a failure."""
+    if status == 429:
+        metrics.add_metric(MetricName.KUSTOMER_THROTTLED, MetricUnit.Count, 1)
+    elif status in (401, 403):
+        metrics.add_metric(MetricName.KUSTOMER_AUTH_FAILURES, MetricUnit.Count, 1)
+    elif status is None or (status >= 400 and status != 404):
+        metrics.add_metric(MetricName.KUSTOMER_ERRORS, MetricUnit.Count, 1)
+
+
 def _error_detail(response: requests.Response) -> str:
+    fallback = response.text[:300] or response.reason or f"status {response.status_code}"
     try:
-        errors = response.json().get("errors") or []
-    except ValueError:
-        return response.text[:300] or response.reason
-    parts = [str(error.get("detail") or error.get("title") or "") for error in errors]
-    return "; ".join(part for part in parts if part) or response.reason
+        body = response.json()
+    except (ValueError, RecursionError):
+        return fallback
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return fallback
+    parts = [
+        str(error.get("detail") or error.get("title") or "")
+        for error in errors
+        if isinstance(error, dict)
+    ]
+    return "; ".join(part for part in parts if part) or fallback
+
+
+def _seconds(value: Any) -> float | None:
+    """A header's number of seconds, or None when it is not a finite number."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class RateLimitPacer:
@@ -284,8 +394,7 @@ class RateLimitPacer:
             self._remaining = int(headers["x-ratelimit-remaining"])
         except (KeyError, ValueError):
             return
-        reset = headers.get("x-ratelimit-reset")
-        self._reset_after = float(reset) if reset and reset.replace(".", "", 1).isdigit() else None
+        self._reset_after = _seconds(headers.get("x-ratelimit-reset"))
         self._observed_at = time.monotonic()
 
     def wait_needed(self) -> float:
@@ -362,6 +471,7 @@ class KustomerClient:
                     method, f"{self._base_url}{path}", timeout=self._timeout, **kwargs
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
+                _count_failure(None)
                 failure = f"{type(error).__name__} on {name}"
                 # Only a connection never made proves the request was not sent.
                 if not repeatable and not isinstance(error, requests.ConnectTimeout):
@@ -370,6 +480,7 @@ class KustomerClient:
                 continue
             self._pacer.observe(response.headers)
             status = response.status_code
+            _count_failure(status)
             if not repeatable and status in RETRYABLE_STATUSES - NOT_CARRIED_OUT_STATUSES:
                 raise KustomerOutcomeUnknownError(f"Kustomer answered {status} to {name}")
             if status == 429 or status in RETRYABLE_STATUSES:
@@ -384,7 +495,7 @@ class KustomerClient:
                 elif status == 404:
                     error_type = KustomerNotFoundError
                 raise error_type(status, method, path, _error_detail(response), conversation_id)
-            return response.json() if response.content else {}
+            return _json_object(response, method, path, conversation_id)
         raise KustomerUnavailableError(
             f"{name} still failing after {self._max_attempts} attempts; last: {failure}"
         )
@@ -392,11 +503,9 @@ class KustomerClient:
     @staticmethod
     def _retry_after(response: requests.Response) -> float:
         for header in ("Retry-After", "x-ratelimit-reset"):
-            value = response.headers.get(header, "")
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                continue
+            seconds = _seconds(response.headers.get(header))
+            if seconds is not None:
+                return seconds
         return 1.0
 
     def search_conversations(
@@ -409,27 +518,44 @@ class KustomerClient:
             json=body,
             params={"page": page, "pageSize": page_size},
         )
-        resources = payload.get("data") or []
-        return ConversationPage(
-            conversations=[conversation_from_resource(item) for item in resources],
-            has_next=bool((payload.get("links") or {}).get("next")),
-        )
+        try:
+            # A page without its list of results is not an empty page: it says nothing.
+            resources = _list(payload.get("data"), "data", required=True)
+            has_next = bool(_object(payload.get("links"), "links").get("next"))
+        except _Unreadable as error:
+            raise KustomerResponseError(200, "POST", "/v1/customers/search", str(error)) from None
+        conversations, unreadable = [], []
+        for position, item in enumerate(resources):
+            try:
+                conversations.append(conversation_from_resource(item))
+            except _Unreadable as error:
+                which = item.get("id") if isinstance(item, dict) else None
+                name = str(which) if isinstance(which, (str, int)) else f"result {position + 1}"
+                unreadable.append((name, f"unreadable search result: {error}"))
+        return ConversationPage(conversations, has_next, unreadable)
 
     def get_customer(self, customer_id: str) -> Customer:
-        resource = self._request("GET", f"/v1/customers/{customer_id}")["data"]
-        attributes = resource.get("attributes") or {}
+        path = f"/v1/customers/{customer_id}"
+        payload = self._request("GET", path)
+        try:
+            resource = _object(payload.get("data"), "data", required=True)
+            attributes = _object(resource.get("attributes"), "data.attributes")
+            found_id = _id(resource.get("id"), "data.id")
+            entries = _list(attributes.get("emails"), "data.attributes.emails")
+        except _Unreadable as error:
+            raise KustomerResponseError(200, "GET", path, str(error)) from None
         emails = tuple(
             str(entry["email"])
-            for entry in attributes.get("emails") or ()
+            for entry in entries
             if isinstance(entry, dict) and entry.get("email")
         )
         return Customer(
-            id=str(resource["id"]),
+            id=found_id,
             name=str(attributes.get("displayName") or attributes.get("name") or ""),
             emails=emails,
-            locale=attributes.get("locale"),
+            locale=_text(attributes.get("locale")),
             # To confirm against a real org: the customer's IANA zone, when Kustomer knows it.
-            time_zone=attributes.get("timeZone"),
+            time_zone=_text(attributes.get("timeZone")),
         )
 
     def create_note(self, conversation_id: str, body: str) -> str:
@@ -442,7 +568,14 @@ class KustomerClient:
             # create-note has no idempotency key).
             repeatable=False,
         )
-        return str(payload["data"]["id"])
+        try:
+            return _id(_object(payload.get("data"), "data", required=True).get("id"), "data.id")
+        except _Unreadable as error:
+            # Kustomer took the POST: the note may well exist, so the caller looks before posting.
+            raise KustomerOutcomeUnknownError(
+                f"Kustomer's answer to POST /v1/notes for conversation {conversation_id} could "
+                f"not be read ({error}); the note may have been created"
+            ) from None
 
     def conversation_notes(self, conversation_id: str) -> Iterator[Note]:
         page = 1
@@ -453,9 +586,14 @@ class KustomerClient:
                 params={"page": page, "pageSize": 100},
                 conversation_id=conversation_id,
             )
-            for item in payload.get("data") or []:
-                yield Note(id=str(item["id"]), body=str((item.get("attributes") or {}).get("body")))
-            if not (payload.get("links") or {}).get("next"):
+            items, has_next = _page(payload, "GET", f"/v1/conversations/{conversation_id}/notes")
+            for item in items:
+                attributes = item.get("attributes") if isinstance(item, dict) else None
+                body = attributes.get("body") if isinstance(attributes, dict) else None
+                # A note without a readable body cannot be one of ours: nothing to look for in it.
+                if isinstance(body, str):
+                    yield Note(id=str(item.get("id") or ""), body=body)
+            if not has_next:
                 return
             page += 1
 
@@ -493,38 +631,51 @@ class KustomerClient:
         """The calling key's name and roles, or None when Kustomer does not tell (the endpoint is
         unconfirmed); a refused key raises KustomerAuthError."""
         try:
-            resource = self._request("GET", API_KEY_IDENTITY_PATH).get("data") or {}
+            payload = self._request("GET", API_KEY_IDENTITY_PATH)
         except KustomerNotFoundError:
             return None
         except KustomerAuthError as error:
             if error.status == 403:
                 return None
             raise
-        attributes = resource.get("attributes") or {}
+        try:
+            attributes = _object(
+                _object(payload.get("data"), "data").get("attributes"), "data.attributes"
+            )
+            roles = _list(attributes.get("roles"), "data.attributes.roles")
+        except _Unreadable:
+            return None  # not the shape assumed: the endpoint does not tell
         return ApiKeyIdentity(
-            name=str(attributes.get("name") or ""),
-            roles=tuple(str(role) for role in attributes.get("roles") or ()),
+            name=str(attributes.get("name") or ""), roles=tuple(str(role) for role in roles)
         )
 
     def users(self) -> Iterator[KustomerUser]:
         page = 1
         while True:
             payload = self._request("GET", "/v1/users", params={"page": page, "pageSize": 100})
-            for item in payload.get("data") or []:
-                attributes = item.get("attributes") or {}
+            items, has_next = _page(payload, "GET", "/v1/users")
+            for item in items:
+                # A user without an id cannot be credited with a rating: left out.
+                user_id = item.get("id") if isinstance(item, dict) else None
+                if isinstance(user_id, bool) or not isinstance(user_id, (str, int)) or not user_id:
+                    continue
+                attributes = item.get("attributes")
+                attributes = attributes if isinstance(attributes, dict) else {}
                 yield KustomerUser(
-                    id=str(item["id"]),
-                    name=str(attributes.get("name") or attributes.get("displayName") or item["id"]),
-                    email=attributes.get("email") or None,
+                    id=str(user_id),
+                    name=str(attributes.get("name") or attributes.get("displayName") or user_id),
+                    email=_text(attributes.get("email")),
                     user_type=str(attributes.get("userType") or "user"),
                 )
-            if not (payload.get("links") or {}).get("next"):
+            if not has_next:
                 return
             page += 1
 
     def conversation_custom_attributes(self) -> dict[str, str]:
         """The custom attributes defined on the Conversation klass: name -> type."""
-        return _attribute_types(self._request("GET", CONVERSATION_METADATA_PATH))
+        return _attribute_types(
+            self._request("GET", CONVERSATION_METADATA_PATH), "GET", CONVERSATION_METADATA_PATH
+        )
 
     def define_conversation_custom_attributes(
         self, display_names: dict[str, str]
@@ -539,9 +690,46 @@ class KustomerClient:
             DEFINE_CUSTOM_ATTRIBUTES.path,
             json={"properties": properties},
         )
-        return _attribute_types(payload)
+        return _attribute_types(
+            payload, DEFINE_CUSTOM_ATTRIBUTES.method, DEFINE_CUSTOM_ATTRIBUTES.path
+        )
 
 
-def _attribute_types(payload: dict[str, Any]) -> dict[str, str]:
-    properties = ((payload.get("data") or {}).get("attributes") or {}).get("properties") or {}
-    return {str(name): str((meta or {}).get("type") or "") for name, meta in properties.items()}
+def _json_object(
+    response: requests.Response, method: str, path: str, conversation_id: str | None
+) -> dict[str, Any]:
+    """The body of a successful answer, which Kustomer documents as a JSON object."""
+    if not response.content:
+        return {}
+    try:
+        body = response.json()
+    except (ValueError, RecursionError):
+        body = None
+        problem = f"the body is not JSON: {response.text[:80]!r}"
+    else:
+        problem = f"the body is {_kind(body)}, not an object"
+    if not isinstance(body, dict):
+        raise KustomerResponseError(response.status_code, method, path, problem, conversation_id)
+    return body
+
+
+def _page(payload: dict[str, Any], method: str, path: str) -> tuple[list[Any], bool]:
+    """A list page's items and whether another page follows."""
+    try:
+        items = _list(payload.get("data"), "data", required=True)
+        return items, bool(_object(payload.get("links"), "links").get("next"))
+    except _Unreadable as error:
+        raise KustomerResponseError(200, method, path, str(error)) from None
+
+
+def _attribute_types(payload: dict[str, Any], method: str, path: str) -> dict[str, str]:
+    try:
+        data = _object(payload.get("data"), "data")
+        attributes = _object(data.get("attributes"), "data.attributes")
+        properties = _object(attributes.get("properties"), "data.attributes.properties")
+    except _Unreadable as error:
+        raise KustomerResponseError(200, method, path, str(error)) from None
+    return {
+        str(name): str(meta.get("type") or "") if isinstance(meta, dict) else ""
+        for name, meta in properties.items()
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage
 from typing import Any
 
@@ -12,13 +13,28 @@ class RecipientRejectedError(Exception):
     """SES will never deliver this message as it is (bad address, rejected content)."""
 
 
+# SES message tag values allow only these characters.
+_TAG_VALUE = re.compile(r"^[A-Za-z0-9_.@-]{1,256}$")
+
+
 class SesMailer:
-    def __init__(self, sesv2_client: Any) -> None:
+    def __init__(self, sesv2_client: Any, configuration_set: str) -> None:
         self._ses = sesv2_client
+        # The configuration set routes this message's bounces and complaints to the
+        # ses_events function, which suppresses the address.
+        self._configuration_set = configuration_set
 
     def send(self, message: EmailMessage) -> str:
+        """Send `message`; its survey id rides along as a message tag, so a bounce or
+        complaint names the survey (and through it the conversation) it came from."""
+        survey_id = str(message["X-Survey-Id"] or "")
+        tags = [{"Name": "survey_id", "Value": survey_id}] if _TAG_VALUE.match(survey_id) else []
         try:
-            response = self._ses.send_email(Content={"Raw": {"Data": message.as_bytes()}})
+            response = self._ses.send_email(
+                Content={"Raw": {"Data": message.as_bytes()}},
+                ConfigurationSetName=self._configuration_set,
+                EmailTags=tags,
+            )
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in ("MessageRejected", "BadRequestException", "InvalidParameterValue"):

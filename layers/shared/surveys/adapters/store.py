@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from pynamodb.attributes import (
     ListAttribute,
@@ -38,6 +40,17 @@ class _TableNameFromEnvironment:
 
 def _region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def _transaction_connection() -> Connection:
+    """One connection for transactions per container, as the models keep theirs: a new one
+    builds a botocore client, about 0.1 s of CPU on every rating recorded."""
+    return _connection(_region(), os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@lru_cache(maxsize=4)
+def _connection(region: str, endpoint: str | None) -> Connection:
+    return Connection(region=region)
 
 
 # template.yaml declares the same index on SurveysTable, and grants the reconcile function it.
@@ -196,6 +209,73 @@ class CustomerContactItem(Model):
     last_surveyed_at = UTCDateTimeAttribute()
 
 
+class VoteItem(Model):
+    """One answer a survey link received, counted or not, with the reasons: the audit of the
+    link-scanner defence (surveys/domain/votes.py)."""
+
+    class Meta:
+        table_name = _TableNameFromEnvironment("VOTES_TABLE")
+        region = _region()
+
+    survey_id = UnicodeAttribute(hash_key=True)
+    # Time first, so a survey's votes of the last seconds are one range query.
+    vote_id = UnicodeAttribute(range_key=True)
+    received_at = UTCDateTimeAttribute()
+    score = NumberAttribute()
+    verdict = UnicodeAttribute()
+    reasons = ListAttribute[str](default=list)
+    sent_by = UnicodeAttribute()
+    user_agent = UnicodeAttribute(null=True)
+    # The length only: the comment itself is the rating's, and stays out of the audit.
+    comment_length = NumberAttribute(default=0)
+    # The rating version this vote saved, so a burst can undo exactly what it counted.
+    rating_version = NumberAttribute(null=True)
+
+
+# template.yaml declares the same index on SuppressionsTable, and grants the reconcile function it.
+SUPPRESSION_NOTE_PENDING_INDEX = "kustomer-note-pending"
+
+
+class PendingSuppressionNoteIndex(GlobalSecondaryIndex["SuppressionItem"]):
+    """Suppressions whose note on the conversation is not yet in Kustomer; sparse like the
+    writeback index."""
+
+    class Meta:
+        index_name = SUPPRESSION_NOTE_PENDING_INDEX
+        projection = KeysOnlyProjection()
+
+    note_pending = UnicodeAttribute(hash_key=True)
+    suppressed_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SuppressionReason(StrEnum):
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class SuppressionItem(Model):
+    """An address no survey is ever sent to again: the recipient unsubscribed, or SES reported a
+    permanent bounce or a complaint. Kept apart from the state table because, unlike scan state,
+    it cannot be rebuilt."""
+
+    class Meta:
+        table_name = _TableNameFromEnvironment("SUPPRESSIONS_TABLE")
+        region = _region()
+
+    # Lower-cased: mailbox providers treat addresses case-insensitively in practice.
+    address = UnicodeAttribute(hash_key=True)
+    reason = UnicodeAttribute()
+    suppressed_at = UTCDateTimeAttribute()
+    survey_id = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    note_pending = UnicodeAttribute(null=True)
+    # Set before the note is posted: a retry after a lost answer looks for the note first.
+    note_attempted = UnicodeAttribute(null=True)
+    pending_notes = PendingSuppressionNoteIndex()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -248,6 +328,28 @@ def find_rating(survey_id: str) -> RatingItem | None:
         return None
 
 
+def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[SurveyItem]:
+    """Surveys of one metric sent in [since, until], for reports. A filtered scan: DynamoDB
+    reads the whole table and filters afterwards, which a report run by hand can afford (the
+    README gives the cost)."""
+    return SurveyItem.scan(
+        (SurveyItem.metric == metric_key)
+        & (SurveyItem.status == SurveyStatus.SENT.value)
+        & SurveyItem.sent_at.between(since, until),
+        attributes_to_get=["survey_id", "sent_at", "assigned_user_id", "agent_name"],
+    )
+
+
+def latest_scores(survey_ids: Iterable[str]) -> dict[str, int]:
+    """The latest score of every one of these surveys that was rated, read by key."""
+    return {
+        rating.survey_id: int(rating.score)
+        for rating in RatingItem.batch_get(
+            set(survey_ids), attributes_to_get=["survey_id", "score"]
+        )
+    }
+
+
 def save_rating_marking_writeback_due(
     rating: RatingItem, survey: SurveyItem, new_version: int, now: datetime
 ) -> bool:
@@ -255,7 +357,7 @@ def save_rating_marking_writeback_due(
     is never stored without the marker the reconcile sweep finds it by. False when another
     submission saved a version first."""
     try:
-        with TransactWrite(connection=Connection(region=_region())) as transaction:
+        with TransactWrite(connection=_transaction_connection()) as transaction:
             transaction.save(rating)
             transaction.update(
                 survey,
@@ -362,3 +464,104 @@ def release_customer_contact(customer_id: str, survey_id: str) -> None:
     except DeleteError as error:
         if not is_condition_failure(error):
             raise
+
+
+def _vote_time(moment: datetime) -> str:
+    """Fixed width, so vote ids sort by time as strings."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_vote_id(received_at: datetime) -> str:
+    return f"{_vote_time(received_at)}#{secrets.token_hex(4)}"
+
+
+def votes_since(survey_id: str, since: datetime) -> list[VoteItem]:
+    return list(
+        VoteItem.query(survey_id, VoteItem.vote_id >= _vote_time(since), consistent_read=True)
+    )
+
+
+def hold_votes(votes: list[VoteItem], reason: str) -> None:
+    for vote in votes:
+        vote.update(
+            actions=[
+                VoteItem.verdict.set("held"),
+                VoteItem.reasons.set(VoteItem.reasons.append([reason])),
+            ]
+        )
+
+
+def withdraw_unwritten_rating(rating: RatingItem, survey: SurveyItem, now: datetime) -> bool:
+    """Delete a rating that never reached Kustomer, and take its survey off the writeback index;
+    False when a writeback has already begun, or a newer version came in."""
+    try:
+        with TransactWrite(connection=_transaction_connection()) as transaction:
+            transaction.delete(rating)
+            transaction.update(
+                survey,
+                actions=[
+                    SurveyItem.rated_version.set(0),
+                    SurveyItem.writeback_pending.remove(),
+                    SurveyItem.writeback_due_since.remove(),
+                    SurveyItem.writeback_status.remove(),
+                ],
+                condition=(SurveyItem.written_version == 0)
+                & (SurveyItem.note_attempt_version == 0)
+                & (
+                    SurveyItem.writeback_lease_until.does_not_exist()
+                    | (SurveyItem.writeback_lease_until < now)
+                ),
+            )
+    except TransactWriteError as error:
+        if any(
+            reason is not None and reason.code == "ConditionalCheckFailed"
+            for reason in error.cancellation_reasons
+        ):
+            return False
+        raise
+    return True
+
+
+def normalized_address(address: str) -> str:
+    return address.strip().lower()
+
+
+def find_suppression(address: str) -> SuppressionItem | None:
+    try:
+        return SuppressionItem.get(normalized_address(address), consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def suppress_address(
+    address: str,
+    reason: SuppressionReason,
+    now: datetime,
+    *,
+    survey_id: str | None = None,
+    conversation_id: str | None = None,
+    detail: str | None = None,
+) -> bool:
+    """Never survey this address again; False when it already was suppressed (the first
+    reason stays). A note on the conversation is due when the conversation is known."""
+    item = SuppressionItem(
+        normalized_address(address),
+        reason=reason.value,
+        suppressed_at=now,
+        survey_id=survey_id,
+        conversation_id=conversation_id,
+        detail=detail,
+        note_pending="pending" if conversation_id else None,
+    )
+    try:
+        item.save(condition=SuppressionItem.address.does_not_exist())
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def pending_suppression_note_addresses() -> Iterator[str]:
+    for item in SuppressionItem.pending_notes.query("pending"):
+        yield item.address

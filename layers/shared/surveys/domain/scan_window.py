@@ -31,3 +31,10 @@ def first_watermark(
 
 def scan_window(watermark: datetime, now: datetime, quiet_period: timedelta) -> ScanWindow:
     return ScanWindow(since=watermark, until=now - quiet_period)
+
+
+def scan_lag(watermark: datetime, now: datetime, quiet_period: timedelta) -> timedelta:
+    """How long the oldest conversation the scan has not reached yet has been due: everything up
+    to the watermark has been looked at, and a conversation is due a quiet period after its last
+    update. Zero once the scan has caught up."""
+    return max(timedelta(0), now - quiet_period - watermark)

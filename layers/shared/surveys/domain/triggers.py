@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from surveys.domain.branding import DEFAULT_BRAND_COLOR, brand_color_problem
 from surveys.domain.conversations import TriggerRules
 from surveys.domain.metrics import Metric, metric_by_key
 
@@ -29,6 +30,8 @@ KUSTOMER_STATUSES = ("open", "snoozed", "done")
 _NUMBER_ATTRIBUTE = re.compile(r"^[a-z][A-Za-z0-9]*Num$")
 _TEXT_ATTRIBUTE = re.compile(r"^[a-z][A-Za-z0-9]*(Str|Txt)$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+# An https URL without quotes, spaces or angle brackets: it goes into an <img src> as it is.
+_LOGO_URL = re.compile(r"^https://[^\s\"'<>]+$")
 
 
 class SendWindow(BaseModel):
@@ -109,6 +112,8 @@ class TriggerSettings(BaseModel):
     subject: str | None = Field(default=None, min_length=1, max_length=150)
     intro_text: str | None = Field(default=None, min_length=1, max_length=1000)
     company_name: str | None = Field(default=None, min_length=1, max_length=100)
+    brand_color: str = DEFAULT_BRAND_COLOR
+    logo_url: str | None = Field(default=None, max_length=500)
     language: str = "en"
     question: str | None = Field(default=None, min_length=5, max_length=300)
     score_attribute: str | None = None
@@ -157,6 +162,21 @@ class TriggerSettings(BaseModel):
     def _an_address(cls, value: str | None) -> str | None:
         if value is not None and not _EMAIL.match(value):
             raise ValueError(f"reply_to {value!r} is not an email address")
+        return value
+
+    @field_validator("brand_color")
+    @classmethod
+    def _readable_color(cls, value: str) -> str:
+        problem = brand_color_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value.lower()
+
+    @field_validator("logo_url")
+    @classmethod
+    def _https_logo(cls, value: str | None) -> str | None:
+        if value is not None and not _LOGO_URL.match(value):
+            raise ValueError("logo_url must be an https:// URL")
         return value
 
     @field_validator("score_attribute")

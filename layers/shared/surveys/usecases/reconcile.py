@@ -3,7 +3,8 @@
 The ratings stream retries a failing record for a while, then gives it up to the writeback DLQ,
 and it keeps records for 24 hours only. Recording a rating marks its survey pending until the
 writeback is done, so this sweep finishes what the stream could not, however long Kustomer was
-away: the stream is only the fast path.
+away: the stream is only the fast path. The sweep also posts the notes of new unsubscribes,
+bounces and complaints (surveys/usecases/suppression_notes.py), which have no stream of their own.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from surveys.adapters.kustomer import (
     KustomerOutcomeUnknownError,
     KustomerUnavailableError,
 )
-from surveys.adapters.store import pending_writeback_ids
+from surveys.adapters.store import pending_suppression_note_addresses, pending_writeback_ids
+from surveys.usecases.suppression_notes import post_suppression_note
 from surveys.usecases.write_back import (
     LONGEST_INVOCATION,
     KustomerWriter,
@@ -39,6 +41,7 @@ class ReconcileReport:
     not_writable: int = 0
     busy: int = 0
     failed: int = 0
+    suppression_notes: int = 0
     stopped_because: str | None = None
 
     @property
@@ -88,4 +91,25 @@ def reconcile_writebacks(
             report.not_writable += 1
         else:
             report.already_written += 1
+    if report.stopped_because is None:
+        _post_suppression_notes(kustomer, report, time_left)
     return report
+
+
+def _post_suppression_notes(
+    kustomer: KustomerWriter, report: ReconcileReport, time_left: Callable[[], float]
+) -> None:
+    for address in pending_suppression_note_addresses():
+        if time_left() < TIME_RESERVE_SECONDS:
+            report.stopped_because = "time nearly up; the next run goes on from here"
+            return
+        try:
+            report.suppression_notes += post_suppression_note(address, kustomer)
+        except KustomerOutcomeUnknownError:
+            report.failed += 1
+        except (KustomerAuthError, KustomerUnavailableError) as error:
+            report.failed += 1
+            report.stopped_because = str(error)
+            return
+        except KustomerError:
+            report.failed += 1

@@ -1,31 +1,56 @@
 """Rate: the pages behind a survey link, and recording the recipient's answer.
 
-Opening a link (GET) only shows the chosen score with a comment box; the answer is recorded by
-the form's POST, which a link scanner pre-fetching every URL in an email does not send.
+Opening a link (GET) only shows the question with the chosen score; an answer is recorded only
+when a person sends it from that page in a browser, and a burst of different answers within
+seconds is held as suspect: the link-scanner policy of surveys/domain/votes.py. Every vote is
+kept in the audit with its verdict and reasons.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
+
+from markupsafe import Markup
 
 from surveys.adapters.store import (
     RatingItem,
     RatingVersionEntry,
     SurveyItem,
     SurveyStatus,
+    VoteItem,
     find_rating,
     find_survey,
+    hold_votes,
+    new_vote_id,
     save_rating_marking_writeback_due,
+    votes_since,
+    withdraw_unwritten_rating,
 )
-from surveys.adapters.templates import render
 from surveys.domain import i18n
 from surveys.domain.metrics import Metric
 from surveys.domain.tokens import ExpiredTokenError, InvalidTokenError, verify_survey_token
 from surveys.domain.triggers import TriggerSettings
+from surveys.domain.votes import (
+    BURST_WINDOW,
+    BrowserSignals,
+    RecentVote,
+    VoteVerdict,
+    burst_reason,
+    burst_with,
+    not_a_persons_browser,
+)
 from surveys.observability import logger
+from surveys.usecases.pages import (
+    Page,
+    VoteEffect,
+    VoteOutcome,
+    problem_page,
+    rating_page_script,
+    render_page,
+)
 from surveys.usecases.triggers import trigger_settings
 
 COMMENT_LIMIT = 2000
@@ -34,63 +59,58 @@ COMMENT_LIMIT = 2000
 KEPT_RATING_VERSIONS = 20
 
 
-@dataclass(frozen=True)
-class Page:
-    status: int
-    html: str
-
-
-def _problem(status: int, heading: str, explanation: str) -> Page:
-    return Page(status, render("problem_page.html", heading=heading, explanation=explanation))
-
-
 class _Refused(Exception):
     def __init__(self, page: Page) -> None:
         self.page = page
 
 
 def _open_survey(
-    token: str, signing_key: bytes, now: datetime
+    token: str, signing_key: bytes, now: datetime, fallback_language: str
 ) -> tuple[SurveyItem, TriggerSettings]:
     try:
         survey_id = verify_survey_token(token, signing_key, now)
     except ExpiredTokenError as error:
         logger.info("Expired survey link", extra={"survey_id": error.survey_id})
+        survey = find_survey(error.survey_id)
+        language = (survey.language if survey else None) or fallback_language
         raise _Refused(
-            _problem(
-                410,
-                "This survey has closed",
-                "The link in your email has expired. Thank you all the same.",
-            )
+            problem_page(410, "closed_heading", "closed_explanation", language)
         ) from error
     except InvalidTokenError as error:
         logger.info("Refused survey link", extra={"reason": str(error)})
         raise _Refused(
-            _problem(
-                403,
-                "This link is not valid",
-                "Please use the link exactly as it appears in the email.",
-            )
+            problem_page(403, "invalid_heading", "invalid_explanation", fallback_language)
         ) from error
     survey = find_survey(survey_id)
     if survey is None or survey.status != SurveyStatus.SENT.value:
-        raise _Refused(_problem(404, "Survey not found", "We could not find this survey."))
+        raise _Refused(
+            problem_page(404, "not_found_heading", "not_found_explanation", fallback_language)
+        )
     return survey, trigger_settings(survey.metric)
+
+
+def _language(survey: SurveyItem, trigger: TriggerSettings) -> str:
+    """The survey's language as it was sent."""
+    return survey.language or trigger.language
 
 
 _SCORE_TEXT = re.compile(r"-?[0-9]{1,3}")
 
 
-def _score(text: str | None, metric: Metric) -> int:
+def _score(text: str | None, metric: Metric, language: str, brand_color: str) -> int:
     if text is not None and _SCORE_TEXT.fullmatch(text.strip()):
         score = int(text.strip())
         if metric.is_valid_score(score):
             return score
     raise _Refused(
-        _problem(
+        problem_page(
             400,
-            "That answer is not on the scale",
-            f"Please choose a whole number from {metric.lowest} to {metric.highest}.",
+            "off_scale_heading",
+            "off_scale_explanation",
+            language,
+            brand_color,
+            lowest=metric.lowest,
+            highest=metric.highest,
         )
     )
 
@@ -115,75 +135,99 @@ def clean_comment(text: str | None) -> str | None:
     return kept or None
 
 
-def _change_refused(
-    existing: RatingItem | None, trigger: TriggerSettings, now: datetime, status: int
-) -> Page | None:
-    """Why an earlier answer may no longer be changed, as a page; None when it may."""
+def _change_refusal(
+    existing: RatingItem | None, trigger: TriggerSettings, now: datetime
+) -> str | None:
+    """The page text saying why an earlier answer may no longer be changed; None when it may."""
     if existing is None:
         return None
     if not trigger.rating_changes_allowed:
-        return _problem(
-            status, "Your answer is already recorded", "Answers to this survey cannot be changed."
-        )
+        return "changes_not_allowed"
     if now > existing.rated_at + timedelta(hours=trigger.rating_change_window_hours):
-        return _problem(
-            status,
-            "Your answer is already recorded",
-            "The time to change your answer has passed. Thank you for answering.",
-        )
+        return "change_window_passed"
     return None
 
 
-def _wording(survey: SurveyItem, trigger: TriggerSettings, company_name: str) -> tuple[str, str]:
-    """The survey's language (as sent) and its question."""
-    language = survey.language or trigger.language
+def _question(survey: SurveyItem, trigger: TriggerSettings, company_name: str) -> str:
     company = trigger.company_name or company_name
     if trigger.question:
-        return language, trigger.question.replace("{company}", company)
-    return language, i18n.question(trigger.metric_definition, language, company)
+        return trigger.question.replace("{company}", company)
+    return i18n.question(trigger.metric_definition, _language(survey, trigger), company)
 
 
-def unreadable_answer_page() -> Page:
-    return _problem(400, "We could not read your answer", "Please go back and send the form again.")
+def unreadable_answer_page(accept_language: str | None) -> Page:
+    return problem_page(
+        400, "unreadable_heading", "unreadable_explanation", i18n.preferred(accept_language)
+    )
+
+
+def _rating_page(
+    survey: SurveyItem,
+    trigger: TriggerSettings,
+    *,
+    chosen: int,
+    comment: str,
+    company_name: str,
+    status: int = 200,
+    notice: str | None = None,
+) -> Page:
+    metric = trigger.metric_definition
+    language = _language(survey, trigger)
+    return render_page(
+        "rating_page.html",
+        status,
+        language,
+        trigger.brand_color,
+        question=_question(survey, trigger, company_name),
+        chosen=chosen,
+        scale=[(score, i18n.score_label(metric, score, language)) for score in metric.scores],
+        comment=comment,
+        comment_limit=COMMENT_LIMIT,
+        notice=i18n.page_text(notice, language) if notice else None,
+        # The script's hash is in the page's Content-Security-Policy; escaping would change it.
+        script=Markup(rating_page_script()),
+    )
 
 
 def show_rating_page(
-    token: str, score_text: str | None, *, signing_key: bytes, now: datetime, company_name: str
+    token: str,
+    score_text: str | None,
+    *,
+    signing_key: bytes,
+    now: datetime,
+    company_name: str,
+    accept_language: str | None = None,
 ) -> Page:
+    """The question with the chosen score preselected; records nothing."""
     try:
-        survey, trigger = _open_survey(token, signing_key, now)
-        metric = trigger.metric_definition
-        score = _score(score_text, metric)
+        survey, trigger = _open_survey(token, signing_key, now, i18n.preferred(accept_language))
+        language = _language(survey, trigger)
+        score = _score(score_text, trigger.metric_definition, language, trigger.brand_color)
     except _Refused as refused:
         return refused.page
     existing = find_rating(survey.survey_id)
-    refused_page = _change_refused(existing, trigger, now, status=200)
-    if refused_page is not None:
-        return refused_page
-    language, question = _wording(survey, trigger, company_name)
-    return Page(
-        200,
-        render(
-            "rating_page.html",
-            language=language,
-            question=question,
-            score=score,
-            score_label=i18n.score_label(metric, score, language),
-            scale=[
-                (other, i18n.score_label(metric, other, language), f"?score={other}")
-                for other in metric.scores
-            ],
-            action="",
-            comment=(existing.comment if existing else None) or "",
-            comment_limit=COMMENT_LIMIT,
-        ),
+    refusal = _change_refusal(existing, trigger, now)
+    if refusal is not None:
+        return problem_page(200, "already_recorded_heading", refusal, language, trigger.brand_color)
+    return _rating_page(
+        survey,
+        trigger,
+        chosen=score,
+        comment=(existing.comment if existing else None) or "",
+        company_name=company_name,
     )
 
 
 def _save_rating(
-    survey: SurveyItem, score: int, comment: str | None, now: datetime
+    survey: SurveyItem,
+    score: int,
+    comment: str | None,
+    now: datetime,
+    forget_versions_from: int | None = None,
 ) -> tuple[RatingItem, bool]:
-    """Store the answer; returns the rating and whether it changed an earlier answer."""
+    """Store the answer; returns the rating and whether it changed an earlier answer.
+    `forget_versions_from` leaves versions from that one on out of the history, so that the
+    writeback never notes them (the votes of a burst)."""
     for _ in range(3):
         rating = find_rating(survey.survey_id)
         if rating is None:
@@ -203,8 +247,13 @@ def _save_rating(
             rating.score, rating.comment, rating.updated_at = score, comment, now
             changed = True
         new_version = int(rating.version or 0) + 1
+        history = [
+            entry
+            for entry in rating.history or []
+            if forget_versions_from is None or int(entry.version) < forget_versions_from
+        ]
         rating.history = [
-            *(rating.history or [])[-(KEPT_RATING_VERSIONS - 1) :],
+            *history[-(KEPT_RATING_VERSIONS - 1) :],
             RatingVersionEntry(version=new_version, score=score, comment=comment, rated_at=now),
         ]
         if save_rating_marking_writeback_due(rating, survey, new_version, now):
@@ -213,44 +262,158 @@ def _save_rating(
     raise RuntimeError(f"rating for {survey.survey_id} kept changing under us")
 
 
+def _recent(survey_id: str, now: datetime) -> list[VoteItem]:
+    return votes_since(survey_id, now - BURST_WINDOW)
+
+
+def _as_recent(vote: VoteItem) -> RecentVote:
+    return RecentVote(
+        vote_id=vote.vote_id,
+        score=int(vote.score),
+        received_at=vote.received_at,
+        verdict=VoteVerdict(vote.verdict),
+        rating_version=int(vote.rating_version) if vote.rating_version else None,
+    )
+
+
+def _burst(vote: VoteItem, now: datetime) -> list[VoteItem]:
+    """The votes of the last seconds that form a burst with `vote` (itself included); empty when
+    there is none."""
+    recent = _recent(vote.survey_id, now)
+    others = {item.vote_id: item for item in recent if item.vote_id != vote.vote_id}
+    burst = burst_with(int(vote.score), now, [_as_recent(item) for item in others.values()])
+    return [others[item.vote_id] for item in burst] + [vote] if burst else []
+
+
+def _undo_burst(survey: SurveyItem, burst: list[VoteItem], now: datetime) -> None:
+    """Put the rating back to what it was before the burst's first counted vote."""
+    counted = [int(vote.rating_version) for vote in burst if vote.rating_version]
+    if not counted:
+        return
+    first = min(counted)
+    rating = find_rating(survey.survey_id)
+    if rating is None or int(rating.version or 0) < first:
+        return
+    before = [entry for entry in rating.history or [] if int(entry.version) < first]
+    if before:
+        _save_rating(survey, int(before[-1].score), before[-1].comment, now, first)
+        return
+    if first == 1 and not withdraw_unwritten_rating(rating, survey, now):
+        logger.warning(
+            "A burst's rating reached Kustomer before the burst was seen; it stays",
+            extra={"survey_id": survey.survey_id},
+        )
+
+
+def _hold(survey: SurveyItem, burst: list[VoteItem], now: datetime) -> None:
+    scores = len({int(vote.score) for vote in burst})
+    # Votes held by an earlier check of the same burst keep the reason they got then.
+    hold_votes(
+        [vote for vote in burst if vote.verdict != VoteVerdict.HELD.value],
+        burst_reason(len(burst), scores),
+    )
+    _undo_burst(survey, burst, now)
+    logger.warning(
+        "Burst of different answers held as suspect",
+        extra={"survey_id": survey.survey_id, "votes": len(burst), "scores": scores},
+    )
+
+
+def _held_page(survey: SurveyItem, trigger: TriggerSettings) -> Page:
+    return problem_page(
+        409, "held_heading", "held_explanation", _language(survey, trigger), trigger.brand_color
+    )
+
+
 def submit_rating(
     token: str,
     score_text: str | None,
     comment_text: str | None,
     *,
+    signals: BrowserSignals,
     signing_key: bytes,
     now: datetime,
     company_name: str,
+    accept_language: str | None = None,
 ) -> Page:
     try:
-        survey, trigger = _open_survey(token, signing_key, now)
+        survey, trigger = _open_survey(token, signing_key, now, i18n.preferred(accept_language))
+        language = _language(survey, trigger)
         metric = trigger.metric_definition
-        score = _score(score_text, metric)
+        score = _score(score_text, metric, language, trigger.brand_color)
     except _Refused as refused:
         return refused.page
-    existing = find_rating(survey.survey_id)
-    refused_page = _change_refused(existing, trigger, now, status=409)
-    if refused_page is not None:
-        return refused_page
     comment = clean_comment(comment_text)
+    vote = VoteItem(
+        survey.survey_id,
+        new_vote_id(now),
+        received_at=now,
+        score=score,
+        verdict=VoteVerdict.RECEIVED.value,
+        reasons=[],
+        sent_by=signals.sent_by,
+        user_agent=signals.user_agent or None,
+        comment_length=len(comment or ""),
+    )
+    log_keys = {"survey_id": survey.survey_id, "vote_id": vote.vote_id, "score": score}
+    suspect = VoteOutcome(survey.survey_id, metric.key, score, VoteEffect.SUSPECT)
+    not_a_person = not_a_persons_browser(signals)
+    existing = find_rating(survey.survey_id)
+    refusal = _change_refusal(existing, trigger, now)
+    if not_a_person or refusal:
+        vote.verdict = VoteVerdict.DROPPED.value
+        vote.reasons = not_a_person or [f"answer can no longer be changed ({refusal})"]
+        vote.save()
+        logger.info("Vote dropped", extra={**log_keys, "reasons": vote.reasons})
+        if refusal:
+            return problem_page(
+                409, "already_recorded_heading", refusal, language, trigger.brand_color
+            )
+        page = _rating_page(
+            survey,
+            trigger,
+            chosen=score,
+            comment=comment or "",
+            company_name=company_name,
+            status=403,
+            notice="confirm_notice",
+        )
+        return replace(page, vote=suspect)
+    # On record before it is judged, so that votes arriving at the same moment see each other.
+    vote.save()
+    burst = _burst(vote, now)
+    if burst:
+        _hold(survey, burst, now)
+        return replace(_held_page(survey, trigger), vote=suspect)
     rating, changed = _save_rating(survey, score, comment, now)
-    logger.info(
-        "Rating recorded",
-        extra={
-            "survey_id": survey.survey_id,
-            "conversation_id": survey.conversation_id,
-            "score": score,
-            "version": rating.version,
-        },
+    vote.update(
+        actions=[
+            VoteItem.verdict.set(VoteVerdict.KEPT.value),
+            VoteItem.reasons.set([f"sent by a person's browser ({signals.sent_by})"]),
+            VoteItem.rating_version.set(int(rating.version or 1)),
+        ]
     )
-    return Page(
+    # Judged again after counting: a vote of the same burst may have been saved meanwhile.
+    burst = _burst(vote, now)
+    if burst:
+        _hold(survey, burst, now)
+        return replace(_held_page(survey, trigger), vote=suspect)
+    logger.info("Rating recorded", extra={**log_keys, "version": rating.version})
+    # The same answer sent twice changes nothing, and counts as nothing.
+    effect = VoteEffect.RECORDED if existing is None else VoteEffect.CHANGED if changed else None
+    page = render_page(
+        "thanks_page.html",
         200,
-        render(
-            "thanks_page.html",
-            score=score,
-            score_label=i18n.score_label(metric, score, survey.language or trigger.language),
-            comment=comment,
-            changed=changed,
-            company_name=trigger.company_name or company_name,
+        language,
+        trigger.brand_color,
+        score=score,
+        score_label=i18n.score_label(metric, score, language),
+        comment=comment,
+        changed=changed,
+        reads_every_answer=i18n.page_text(
+            "reads_every_answer", language, company=trigger.company_name or company_name
         ),
+        can_change=trigger.rating_changes_allowed,
     )
+    counted = VoteOutcome(survey.survey_id, metric.key, score, effect) if effect else None
+    return replace(page, vote=counted)

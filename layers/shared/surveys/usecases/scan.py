@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -29,7 +29,7 @@ from surveys.domain.conversations import (
     survey_id_for,
 )
 from surveys.domain.metrics import Metric
-from surveys.domain.scan_window import first_watermark, scan_window
+from surveys.domain.scan_window import first_watermark, scan_lag, scan_window
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
@@ -61,6 +61,19 @@ class ScanReport:
     not_eligible: Counter[str] = field(default_factory=Counter)
     complete: bool = False
     stopped_because: str | None = None
+    # Where the scan stopped, as the age of the oldest due conversation it has not reached.
+    lag_seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        """The report as Lambda can return it and a log line can hold it: times as ISO text.
+        `not_eligible` is copied as a plain dict: asdict rebuilds a Counter from its items, which
+        counts (reason, n) pairs as keys that JSON cannot hold, and the log line was lost."""
+        return {
+            **asdict(self),
+            "not_eligible": dict(self.not_eligible),
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+        }
 
 
 def _kustomer_time(moment: datetime) -> str:
@@ -180,15 +193,25 @@ def scan_for_due_surveys(
             break
         report.pages += 1
         report.conversations_seen += len(page.conversations)
+        for result, reason in page.unreadable:
+            # Skipped with its reason, not fatal: the rest of the page is queued, the scan goes on.
+            report.not_eligible[reason] += 1
+            logger.warning("Search result skipped", extra={"result": result, "reason": reason})
         _queue_new_surveys(
             _survey_requests(metric, page.conversations, now, rules, report), queue, now, report
         )
-        if not page.has_next or not page.conversations:
+        if not page.has_next or not (page.conversations or page.unreadable):
             state.watermark, state.tie_page = window.until, 1
             state.last_complete_at = now
             report.complete = True
             break
-        newest = max(conversation.updated_at for conversation in page.conversations)
+        # Never past the window: a result dated later (bad data) must not make every later scan
+        # start beyond conversations not yet seen.
+        newest = min(
+            max((conversation.updated_at for conversation in page.conversations), default=None)
+            or state.watermark,
+            window.until,
+        )
         if newest > state.watermark:
             # Restart from page 1 at the newest updatedAt seen: conversations leaving the result
             # set (updated meanwhile) cannot shift unseen ones past a page boundary.
@@ -198,4 +221,5 @@ def scan_for_due_surveys(
             state.tie_page += 1
         state.save()
     state.save()
+    report.lag_seconds = scan_lag(state.watermark, now, rules.quiet_period).total_seconds()
     return report

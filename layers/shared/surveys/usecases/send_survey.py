@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -24,6 +24,7 @@ from surveys.adapters.store import (
     SurveyStatus,
     claim_customer_contact,
     find_agent,
+    find_suppression,
     find_survey,
     release_customer_contact,
     survey_from_request,
@@ -31,8 +32,9 @@ from surveys.adapters.store import (
 from surveys.adapters.templates import render
 from surveys.domain import i18n
 from surveys.domain.metrics import Metric
+from surveys.domain.skip_reasons import SkipReason
 from surveys.domain.survey_request import SurveyRequest
-from surveys.domain.tokens import sign_survey_token
+from surveys.domain.tokens import TokenPurpose, sign_survey_token
 from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger, mask_email
 
@@ -59,11 +61,16 @@ class Branding:
     public_base_url: str
 
 
+# The outcome of a survey that an earlier delivery of its message already sent or skipped.
+ALREADY_HANDLED = "already handled"
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     survey_id: str
     status: str
     reason: str | None = None
+    skipped_because: SkipReason | None = None
 
 
 _DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -114,6 +121,15 @@ def rating_links(
     ]
 
 
+# Far beyond the rating links: an unsubscribe link must work for as long as anyone keeps the email.
+UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=3650)
+
+
+def unsubscribe_url(survey_id: str, base_url: str, expires_at: datetime, signing_key: bytes) -> str:
+    token = sign_survey_token(survey_id, expires_at, signing_key, TokenPurpose.UNSUBSCRIBE)
+    return f"{base_url.rstrip('/')}/u/{token}"
+
+
 def compose_survey_email(
     trigger: TriggerSettings,
     *,
@@ -146,6 +162,16 @@ def compose_survey_email(
         "links": rating_links(
             metric, survey_id, branding.public_base_url, expires_at, signing_key, language
         ),
+        "brand_color": trigger.brand_color,
+        "logo_url": trigger.logo_url,
+        "why_received": i18n.email_text("why_received", language, company=company),
+        "unsubscribe": i18n.email_text("unsubscribe", language),
+        "unsubscribe_url": unsubscribe_url(
+            survey_id,
+            branding.public_base_url,
+            expires_at + UNSUBSCRIBE_LINK_LIFETIME,
+            signing_key,
+        ),
     }
     message = EmailMessage()
     message["From"] = formataddr(
@@ -160,6 +186,10 @@ def compose_survey_email(
         else i18n.email_text("subject", language, company=company)
     )
     message["X-Survey-Id"] = survey_id
+    # RFC 2369 and RFC 8058: mail apps show their own unsubscribe button, which POSTs
+    # `List-Unsubscribe=One-Click` to this URL; Gmail and Yahoo require it of bulk senders.
+    message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(render("survey_email.txt", **context))
     message.add_alternative(render("survey_email.html", **context), subtype="html")
     # After the parts: setting content replaces a message's Content-* headers.
@@ -168,7 +198,11 @@ def compose_survey_email(
 
 
 def _finish(
-    survey: SurveyItem, status: SurveyStatus, now: datetime, **fields: object
+    survey: SurveyItem,
+    status: SurveyStatus,
+    now: datetime,
+    skipped_because: SkipReason | None = None,
+    **fields: object,
 ) -> SendOutcome:
     survey.status = status.value
     for name, value in fields.items():
@@ -185,7 +219,9 @@ def _finish(
             "reason": reason,
         },
     )
-    return SendOutcome(survey.survey_id, status.value, str(reason) if reason else None)
+    return SendOutcome(
+        survey.survey_id, status.value, str(reason) if reason else None, skipped_because
+    )
 
 
 def _agent_name(user_id: str | None) -> str | None:
@@ -206,20 +242,40 @@ def send_survey(
 ) -> SendOutcome:
     survey = find_survey(request.survey_id) or survey_from_request(request, now)
     if survey.status != SurveyStatus.QUEUED.value:
-        return SendOutcome(survey.survey_id, survey.status, "already handled")
+        return SendOutcome(survey.survey_id, survey.status, ALREADY_HANDLED)
     if not trigger.active:
         return _finish(
-            survey, SurveyStatus.SKIPPED, now, skip_reason="trigger inactive when sending"
+            survey,
+            SurveyStatus.SKIPPED,
+            now,
+            SkipReason.TRIGGER_INACTIVE,
+            skip_reason="trigger inactive when sending",
         )
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerNotFoundError:
         return _finish(
-            survey, SurveyStatus.SKIPPED, now, skip_reason="customer not found in Kustomer"
+            survey,
+            SurveyStatus.SKIPPED,
+            now,
+            SkipReason.CUSTOMER_NOT_FOUND,
+            skip_reason="customer not found in Kustomer",
         )
     recipient, problem = usable_address(customer.emails)
     if recipient is None:
-        return _finish(survey, SurveyStatus.SKIPPED, now, skip_reason=problem)
+        missing = (
+            SkipReason.INVALID_EMAIL_ADDRESS if customer.emails else SkipReason.NO_EMAIL_ADDRESS
+        )
+        return _finish(survey, SurveyStatus.SKIPPED, now, missing, skip_reason=problem)
+    suppression = find_suppression(recipient)
+    if suppression is not None:
+        return _finish(
+            survey,
+            SurveyStatus.SKIPPED,
+            now,
+            SkipReason.ADDRESS_SUPPRESSED,
+            skip_reason=f"address {suppression.reason}: no survey is sent to it again",
+        )
     if trigger.send_window is not None:
         opens_at = trigger.send_window.opens_after(now, customer.time_zone)
         if opens_at is not None:
@@ -239,6 +295,7 @@ def send_survey(
             survey,
             SurveyStatus.SKIPPED,
             now,
+            SkipReason.RECENTLY_SURVEYED,
             skip_reason=f"customer already surveyed within {trigger.fatigue_days} days",
         )
     language = survey_language(trigger, customer)
@@ -257,7 +314,11 @@ def send_survey(
     except RecipientRejectedError as error:
         release_customer_contact(request.customer_id, survey.survey_id)
         return _finish(
-            survey, SurveyStatus.SKIPPED, now, skip_reason=f"SES rejected the email: {error}"
+            survey,
+            SurveyStatus.SKIPPED,
+            now,
+            SkipReason.SES_REJECTED,
+            skip_reason=f"SES rejected the email: {error}",
         )
     except Exception:
         release_customer_contact(request.customer_id, survey.survey_id)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any, Protocol
 
 from pynamodb.exceptions import UpdateError
@@ -83,10 +84,24 @@ class WritebackOutcome:
     survey_id: str
     result: str
     version: int = 0
+    # Set when this writer wrote the rating, or found its conversation gone.
+    metric: str | None = None
 
 
 def note_reference(survey_id: str, version: int) -> str:
     return f"Survey reference: {survey_id} v{version}"
+
+
+def escaped_for_note(text: str) -> str:
+    """Text a recipient (or a remote mail server) wrote, made inert for Kustomer, which may show
+    a note as HTML: markup is escaped."""
+    return escape(text, quote=False)
+
+
+def quoted_comment(comment: str) -> list[str]:
+    """The comment as quoted lines: no line of it can pass for the note's reference line, which
+    the writeback looks for before posting again."""
+    return ["Comment:", *(f"> {escaped_for_note(line)}" for line in comment.splitlines())]
 
 
 def compose_note(metric: Metric, rating: RatingVersion) -> str:
@@ -98,7 +113,7 @@ def compose_note(metric: Metric, rating: RatingVersion) -> str:
     lines = [
         f"{heading}: {score} out of {metric.highest} - {metric.label(score)}"
         f" ({metric.sentiment(score).value})",
-        f"Comment: {rating.comment}" if rating.comment else "No comment given.",
+        *(quoted_comment(rating.comment) if rating.comment else ["No comment given."]),
         note_reference(rating.survey_id, version),
     ]
     return "\n".join(lines)
@@ -226,7 +241,12 @@ def write_back_rating(
         # The conversation was deleted; only a new rating version makes trying again worth it.
         return WritebackOutcome(survey_id, "not writable", int(rating.version))
     with _writeback_lease(survey, now, lease):
-        return _write(survey, rating, kustomer, now)
+        # Read again under the lease: a burst of suspect votes may have withdrawn the rating
+        # since (surveys/domain/votes.py), and it must not reach Kustomer then.
+        current = find_rating(survey_id)
+        if current is None:
+            return WritebackOutcome(survey_id, "nothing to write")
+        return _write(survey, current, kustomer, now)
 
 
 def _write(
@@ -268,7 +288,7 @@ def _write(
             ]
         )
         _settle(survey, latest.version, WritebackStatus.NOT_WRITABLE)
-        return WritebackOutcome(survey.survey_id, "not writable", latest.version)
+        return WritebackOutcome(survey.survey_id, "not writable", latest.version, latest.metric)
     except (KustomerError, KustomerUnavailableError) as error:
         # Kept on the survey for operators; the rating stays pending and is tried again.
         logger.warning("Writeback failed", extra={**log_keys, "reason": str(error)})
@@ -283,4 +303,4 @@ def _write(
     )
     _settle(survey, latest.version, WritebackStatus.DONE)
     logger.info("Rating written back to Kustomer", extra=log_keys)
-    return WritebackOutcome(survey.survey_id, "written", latest.version)
+    return WritebackOutcome(survey.survey_id, "written", latest.version, latest.metric)

@@ -1,0 +1,213 @@
+"""`surveys report`: how are we doing? The score, with n, response rate and distribution."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cli.errors import CommandError
+from cli.report_html import write_html_report
+from cli.stack import Stack
+from surveys.domain.metrics import METRICS, Sentiment
+from surveys.domain.scoring import (
+    ScoreSummary,
+    format_headline,
+    headline_name,
+    sentiment_name,
+    sentiment_scores,
+)
+from surveys.usecases.report import Group, SurveyReport, survey_report
+
+SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
+NO_TEAM_DATA = (
+    "--by team: there is no team data to report on. Surveys record the conversation's agent "
+    "(assignedUsers) when they are sent, not its team: Kustomer conversations carry "
+    "assignedTeams, but this system does not store it yet. Use --by agent."
+)
+_RELATIVE = re.compile(r"^(\d+)([hdw])$")
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+def register(subcommands: Any) -> None:
+    report = subcommands.add_parser(
+        "report",
+        help="how are we doing: score, n, response rate and distribution",
+        description=(
+            "Scores of the surveys sent in a period: CES as mean and %% positive (5-7), CSAT as "
+            "%% satisfied (4-5), NPS as %% promoters (9-10) minus %% detractors (0-6); always "
+            "with n, the response rate (rated / sent) and the distribution. A survey counts "
+            "with its latest rating."
+        ),
+    )
+    report.add_argument("--metric", choices=sorted(METRICS), default="ces")
+    report.add_argument(
+        "--since",
+        default="30d",
+        help="surveys sent in the last 48h, 30d or 12w, or since a date (2025-01-31); default 30d",
+    )
+    report.add_argument(
+        "--by", choices=["agent", "week", "team"], help="one row per agent or per week"
+    )
+    report.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    report.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write a self-contained HTML report with charts to FILE",
+    )
+    report.set_defaults(run=run)
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    relative = _RELATIVE.match(text.strip())
+    if relative:
+        amount, unit = relative.groups()
+        return now - timedelta(**{_UNITS[unit]: int(amount)})
+    try:
+        day = datetime.strptime(text.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise CommandError(
+            f"--since {text!r}: give 48h, 30d, 12w or a date such as 2025-01-31"
+        ) from None
+    return day.replace(tzinfo=UTC)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}%"
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def summary_fields(summary: ScoreSummary) -> dict[str, Any]:
+    """One summary as exported (CSV columns, JSON keys), rounded to two decimals."""
+    fields: dict[str, Any] = {
+        "sent": summary.sent,
+        "rated": summary.n,
+        "response_rate_pct": _rounded(summary.response_rate),
+        "score": _rounded(summary.score),
+        "mean": _rounded(summary.mean),
+    }
+    for sentiment in SENTIMENTS:
+        fields[f"{sentiment.value}_pct"] = _rounded(summary.percent(sentiment))
+    return fields
+
+
+def _period(report: SurveyReport) -> str:
+    return f"surveys sent {report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC"
+
+
+def _groups(report: SurveyReport, by: str | None) -> tuple[Group, ...]:
+    return {"agent": report.by_agent, "week": report.by_week}.get(by or "", ())
+
+
+def print_text(report: SurveyReport, by: str | None) -> None:
+    metric, overall = report.metric, report.overall
+    print(f"{metric.name} ({metric.key.upper()}): {_period(report)}")
+    print(f"Score: {format_headline(metric, overall.score)}   {headline_name(metric)}")
+    print(
+        "   ".join(
+            f"{sentiment_name(metric, sentiment).capitalize()} "
+            f"({sentiment_scores(metric, sentiment)}): {_percent(overall.percent(sentiment))}"
+            for sentiment in SENTIMENTS
+        )
+    )
+    mean = "-" if overall.mean is None else f"{overall.mean:.2f}"
+    print(f"Mean: {mean} on {metric.lowest}-{metric.highest}")
+    print(f"n: {overall.n} ratings")
+    print(
+        f"Response rate: {_percent(overall.response_rate)} "
+        f"({overall.n} rated of {overall.sent} sent)"
+    )
+    print("\nDistribution")
+    distribution = overall.distribution
+    for score, count in distribution.items():
+        share = 100 * count / overall.n if overall.n else 0.0
+        bar = "#" * round(share / 5)
+        print(f"  {score:>2}  {metric.label(score):<27} {count:>5}  {share:>4.0f}%  {bar}".rstrip())
+    groups = _groups(report, by)
+    if not groups:
+        return
+    label = "week (from Monday)" if by == "week" else "agent"
+    width = max(len(label), *(len(group.label) for group in groups))
+    sentiments = [sentiment_name(metric, sentiment) for sentiment in SENTIMENTS]
+    print(f"\nBy {by}")
+    print(
+        f"{label:<{width}}  {'sent':>5}  {'rated':>5}  {'response':>8}  {'score':>6}  "
+        + "  ".join(f"{name:>12}" for name in sentiments)
+    )
+    for group in groups:
+        summary = group.summary
+        print(
+            f"{group.label:<{width}}  {summary.sent:>5}  {summary.n:>5}  "
+            f"{_percent(summary.response_rate):>8}  {format_headline(metric, summary.score):>6}  "
+            + "  ".join(f"{_percent(summary.percent(sentiment)):>12}" for sentiment in SENTIMENTS)
+        )
+
+
+def _export_rows(report: SurveyReport, by: str | None) -> list[dict[str, Any]]:
+    rows = [{"group": "all", **summary_fields(report.overall), **_counts(report.overall)}]
+    rows += [
+        {"group": group.label, **summary_fields(group.summary), **_counts(group.summary)}
+        for group in _groups(report, by)
+    ]
+    return rows
+
+
+def _counts(summary: ScoreSummary) -> dict[str, int]:
+    return {f"score_{score}": count for score, count in summary.distribution.items()}
+
+
+def print_csv(report: SurveyReport, by: str | None) -> None:
+    rows = _export_rows(report, by)
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
+    def summary(value: ScoreSummary) -> dict[str, Any]:
+        return {
+            **summary_fields(value),
+            "distribution": {str(score): count for score, count in value.distribution.items()},
+        }
+
+    return {
+        "metric": report.metric.key,
+        "score_is": headline_name(report.metric),
+        "since": report.since.isoformat(),
+        "until": report.until.isoformat(),
+        "overall": summary(report.overall),
+        "by": by,
+        "groups": [
+            {"group": group.label, **summary(group.summary)} for group in _groups(report, by)
+        ],
+    }
+
+
+def run(stack: Stack, arguments: argparse.Namespace) -> int:
+    if arguments.by == "team":
+        raise CommandError(NO_TEAM_DATA)
+    now = datetime.now(UTC)
+    since = parse_since(arguments.since, now)
+    with stack.as_function("ScannerFunction"):
+        report = survey_report(arguments.metric, since, now)
+    if arguments.format == "json":
+        print(json.dumps(report_json(report, arguments.by), indent=2))
+    elif arguments.format == "csv":
+        print_csv(report, arguments.by)
+    else:
+        print_text(report, arguments.by)
+    if arguments.html:
+        write_html_report(report, arguments.html, generated_at=now)
+        # On stderr when stdout carries CSV or JSON, so the export stays clean.
+        out = sys.stdout if arguments.format == "text" else sys.stderr
+        print(f"\nHTML report: {arguments.html}", file=out)
+    return 0

@@ -1,0 +1,111 @@
+"""Report: how the ratings of the surveys sent in a period add up, overall, per agent, per week.
+
+A survey counts in the period it was sent, and with its latest rating: the response rate of a
+week is then the share of that week's surveys that were answered, whenever the answer came.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from surveys.adapters.store import all_agents, latest_scores, sent_surveys
+from surveys.domain.metrics import Metric, metric_by_key
+from surveys.domain.scoring import ScoreSummary
+
+UNASSIGNED = "(no agent)"
+
+
+@dataclass(frozen=True)
+class SentSurvey:
+    """One survey sent, with the agent it is credited to and its latest score if answered."""
+
+    survey_id: str
+    sent_at: datetime
+    agent: str
+    score: int | None
+
+
+@dataclass(frozen=True)
+class Group:
+    label: str
+    summary: ScoreSummary
+
+
+@dataclass(frozen=True)
+class SurveyReport:
+    metric: Metric
+    since: datetime
+    until: datetime
+    overall: ScoreSummary
+    by_agent: tuple[Group, ...]
+    # Every week of the period, oldest first, also those without a survey: a trend shows gaps.
+    by_week: tuple[Group, ...]
+
+
+def week_of(moment: datetime) -> date:
+    """The Monday (UTC) starting the week of `moment`."""
+    day = moment.date()
+    return day - timedelta(days=day.weekday())
+
+
+def _summary(metric: Metric, surveys: list[SentSurvey]) -> ScoreSummary:
+    return ScoreSummary(
+        metric=metric,
+        sent=len(surveys),
+        scores=tuple(survey.score for survey in surveys if survey.score is not None),
+    )
+
+
+def build_report(
+    metric: Metric, since: datetime, until: datetime, surveys: Iterable[SentSurvey]
+) -> SurveyReport:
+    included = [survey for survey in surveys if since <= survey.sent_at <= until]
+    per_agent: dict[str, list[SentSurvey]] = defaultdict(list)
+    per_week: dict[date, list[SentSurvey]] = defaultdict(list)
+    for survey in included:
+        per_agent[survey.agent].append(survey)
+        per_week[week_of(survey.sent_at)].append(survey)
+    agents = sorted(per_agent, key=lambda agent: (agent == UNASSIGNED, agent.casefold()))
+    weeks = []
+    week = week_of(since)
+    while week <= week_of(until):
+        weeks.append(week)
+        week += timedelta(days=7)
+    return SurveyReport(
+        metric=metric,
+        since=since,
+        until=until,
+        overall=_summary(metric, included),
+        by_agent=tuple(Group(agent, _summary(metric, per_agent[agent])) for agent in agents),
+        by_week=tuple(Group(week.isoformat(), _summary(metric, per_week[week])) for week in weeks),
+    )
+
+
+def survey_report(metric_key: str, since: datetime, until: datetime) -> SurveyReport:
+    """Read the surveys sent in the period and their ratings, and add them up."""
+    metric = metric_by_key(metric_key)
+    sent = list(sent_surveys(metric.key, since, until))
+    scores = latest_scores(item.survey_id for item in sent)
+    # Surveys keep the agent's name from when they were sent; older ones may only have the id.
+    imported = {agent.user_id: agent.name for agent in all_agents()}
+    return build_report(
+        metric,
+        since,
+        until,
+        (
+            SentSurvey(
+                survey_id=item.survey_id,
+                sent_at=item.sent_at,
+                agent=item.agent_name
+                or imported.get(item.assigned_user_id or "")
+                or item.assigned_user_id
+                or UNASSIGNED,
+                score=scores.get(item.survey_id),
+            )
+            for item in sent
+            if item.sent_at is not None
+        ),
+    )

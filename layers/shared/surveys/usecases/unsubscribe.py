@@ -1,0 +1,149 @@
+"""Unsubscribe: after it, no survey of any metric is ever sent to the address again.
+
+The link in the email opens a page that asks for a confirming click, so a link scanner opening
+it unsubscribes nobody. Mail apps that offer their own unsubscribe button use RFC 8058: they
+POST exactly `List-Unsubscribe=One-Click` to the URL in the List-Unsubscribe header, with no
+browser and no click on our page, and that is honoured as it is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from surveys.adapters.store import (
+    SuppressionReason,
+    SurveyItem,
+    SurveyStatus,
+    find_survey,
+    suppress_address,
+)
+from surveys.domain import i18n
+from surveys.domain.tokens import (
+    ExpiredTokenError,
+    InvalidTokenError,
+    TokenPurpose,
+    verify_survey_token,
+)
+from surveys.domain.triggers import TriggerSettings
+from surveys.domain.votes import BrowserSignals, not_a_persons_browser
+from surveys.observability import logger, mask_email
+from surveys.usecases.pages import Page, problem_page, render_page
+from surveys.usecases.triggers import trigger_settings
+
+ONE_CLICK_BODY = {"List-Unsubscribe": ["One-Click"]}
+
+
+class _Refused(Exception):
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+
+def _open(
+    token: str, signing_key: bytes, now: datetime, fallback_language: str
+) -> tuple[SurveyItem, str, TriggerSettings]:
+    """The survey, the address it was sent to, and its trigger."""
+    try:
+        survey_id = verify_survey_token(token, signing_key, now, TokenPurpose.UNSUBSCRIBE)
+    except ExpiredTokenError as error:
+        raise _Refused(
+            problem_page(410, "closed_heading", "closed_explanation", fallback_language)
+        ) from error
+    except InvalidTokenError as error:
+        logger.info("Refused unsubscribe link", extra={"reason": str(error)})
+        raise _Refused(
+            problem_page(403, "invalid_heading", "invalid_explanation", fallback_language)
+        ) from error
+    survey = find_survey(survey_id)
+    if survey is None or survey.status != SurveyStatus.SENT.value or not survey.recipient:
+        raise _Refused(
+            problem_page(404, "not_found_heading", "not_found_explanation", fallback_language)
+        )
+    return survey, survey.recipient, trigger_settings(survey.metric)
+
+
+def _confirm_page(
+    survey: SurveyItem,
+    address: str,
+    trigger: TriggerSettings,
+    company_name: str,
+    *,
+    status: int = 200,
+    notice: bool = False,
+) -> Page:
+    language = survey.language or trigger.language
+    return render_page(
+        "unsubscribe_page.html",
+        status,
+        language,
+        trigger.brand_color,
+        explanation=i18n.page_text(
+            "unsubscribe_explanation",
+            language,
+            company=trigger.company_name or company_name,
+            address=address,
+        ),
+        notice=i18n.page_text("unsubscribe_confirm_notice", language) if notice else None,
+    )
+
+
+def show_unsubscribe_page(
+    token: str,
+    *,
+    signing_key: bytes,
+    now: datetime,
+    company_name: str,
+    accept_language: str | None = None,
+) -> Page:
+    """Asks for the confirming click; changes nothing."""
+    try:
+        survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
+    except _Refused as refused:
+        return refused.page
+    return _confirm_page(survey, address, trigger, company_name)
+
+
+def unsubscribe(
+    token: str,
+    form: dict[str, list[str]],
+    *,
+    signals: BrowserSignals,
+    signing_key: bytes,
+    now: datetime,
+    company_name: str,
+    accept_language: str | None = None,
+) -> Page:
+    try:
+        survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
+    except _Refused as refused:
+        return refused.page
+    one_click = form == ONE_CLICK_BODY
+    if not one_click and not_a_persons_browser(signals):
+        return _confirm_page(survey, address, trigger, company_name, status=403, notice=True)
+    newly = suppress_address(
+        address,
+        SuppressionReason.UNSUBSCRIBED,
+        now,
+        survey_id=survey.survey_id,
+        conversation_id=survey.conversation_id,
+    )
+    logger.info(
+        "Address unsubscribed" if newly else "Address was already unsubscribed",
+        extra={
+            "survey_id": survey.survey_id,
+            "recipient": mask_email(address),
+            "one_click": one_click,
+        },
+    )
+    language = survey.language or trigger.language
+    return render_page(
+        "unsubscribed_page.html",
+        200,
+        language,
+        trigger.brand_color,
+        explanation=i18n.page_text(
+            "unsubscribed_explanation",
+            language,
+            company=trigger.company_name or company_name,
+            address=address,
+        ),
+    )
