@@ -342,9 +342,9 @@ def openapi_document() -> dict[str, Any]:
         for response in operation["responses"].values():
             response["headers"] = _SECURITY_HEADERS
         operation["responses"]["429"] = _THROTTLED
-    # Powertools declares its validation errors (422) whether validation is on or not.
+    # Powertools declares its validation errors whether validation is on or not.
     schemas = document.get("components", {}).get("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
+    for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
         schemas.pop(unused, None)
     if not schemas:
         document.pop("components", None)

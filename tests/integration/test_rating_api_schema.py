@@ -8,12 +8,13 @@ headers the description documents, and requests that break the description refus
 Each operation is tried with tokens Schemathesis makes up (refused), with the token of a survey
 that was really sent (the pages behind it), and, for the forms, with that token from a person's
 browser (answers recorded, changed, held as a burst; unsubscribes), each with valid and invalid
-input. A fixed, derandomized set of examples: about 10 s.
+input. A fixed, derandomized set of 720 requests: about 12 s.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,8 +42,7 @@ CONFIG = schemathesis.Config.from_dict(
         }
     }
 )
-# The browser's fetch metadata as a header value: Schemathesis sends what the person's browser
-# sends, and generates everything else.
+# The fetch metadata a person's browser sends with the form; Schemathesis generates the rest.
 BROWSER = {
     name: value for name, value in PERSON_CLICKING_SEND.items() if name.startswith("Sec-Fetch")
 }
@@ -59,6 +59,10 @@ def _openapi_document(runtime: LocalRuntime) -> dict[str, Any]:
         spec.loader.exec_module(module)
     document: dict[str, Any] = module.openapi_document()
     return document
+
+
+def _operations(schema: schemathesis.BaseSchema) -> list[schemathesis.APIOperation]:
+    return [operation for methods in schema.values() for operation in methods.values()]
 
 
 @pytest.fixture
@@ -87,12 +91,14 @@ def test_the_description_is_valid_openapi_and_covers_every_route_of_the_template
     document = _openapi_document(runtime)
     schema = schemathesis.openapi.from_dict(document, config=CONFIG)
     schema.validate()
-    described = {operation.ok().label for operation in schema.get_all_operations()}
+    described = {operation.label for operation in _operations(schema)}
     routed = {
         f"{event['Properties']['Method']} {event['Properties']['Path']}"
         for event in runtime.functions["RatingWebhookFunction"].events.values()
     }
     assert described == routed
+    # Validation is off: no trace of Powertools' 422 and its error schemas.
+    assert "ValidationError" not in json.dumps(document)
     for path in document["paths"].values():
         for operation in path.values():
             for status, response in operation["responses"].items():
@@ -129,8 +135,7 @@ def test_no_request_the_description_allows_or_forbids_breaks_the_api(
 ) -> None:
     schema = schemathesis.openapi.from_dict(_openapi_document(runtime), config=CONFIG)
     statuses: Counter[tuple[str, str, int]] = Counter()
-    for result in schema.get_all_operations():
-        operation = result.ok()
+    for operation in _operations(schema):
         runs: dict[str, dict[str, Any]] = {
             "made-up token": {},
             "sent survey": {"path_parameters": {"token": tokens[operation.path]}},
