@@ -41,18 +41,6 @@ class Settings(BaseModel):
     reconcile_grace_minutes: float = Field(alias="RECONCILE_GRACE_MINUTES", default=60, ge=0)
 
     @property
-    def quiet_period(self) -> timedelta:
-        return timedelta(hours=self.quiet_hours)
-
-    @property
-    def backfill(self) -> timedelta:
-        return timedelta(hours=self.backfill_hours)
-
-    @property
-    def link_lifetime(self) -> timedelta:
-        return timedelta(days=self.link_expiry_days)
-
-    @property
     def reconcile_grace(self) -> timedelta:
         return timedelta(minutes=self.reconcile_grace_minutes)
 

@@ -19,10 +19,8 @@ from surveys.adapters.store import (
     RatingItem,
     RatingVersionEntry,
     SurveyItem,
-    SurveyStatus,
     VoteItem,
     find_rating,
-    find_survey,
     hold_votes,
     new_vote_id,
     save_rating_marking_writeback_due,
@@ -31,7 +29,7 @@ from surveys.adapters.store import (
 )
 from surveys.domain import i18n
 from surveys.domain.metrics import Metric
-from surveys.domain.tokens import ExpiredTokenError, InvalidTokenError, verify_survey_token
+from surveys.domain.tokens import TokenPurpose
 from surveys.domain.triggers import TriggerSettings
 from surveys.domain.votes import (
     BURST_WINDOW,
@@ -51,6 +49,7 @@ from surveys.usecases.pages import (
     rating_page_script,
     render_page,
 )
+from surveys.usecases.survey_links import RefusedLinkError, open_survey_link
 from surveys.usecases.triggers import trigger_settings
 
 COMMENT_LIMIT = 2000
@@ -59,33 +58,10 @@ COMMENT_LIMIT = 2000
 KEPT_RATING_VERSIONS = 20
 
 
-class _Refused(Exception):
-    def __init__(self, page: Page) -> None:
-        self.page = page
-
-
 def _open_survey(
     token: str, signing_key: bytes, now: datetime, fallback_language: str
 ) -> tuple[SurveyItem, TriggerSettings]:
-    try:
-        survey_id = verify_survey_token(token, signing_key, now)
-    except ExpiredTokenError as error:
-        logger.info("Expired survey link", extra={"survey_id": error.survey_id})
-        survey = find_survey(error.survey_id)
-        language = (survey.language if survey else None) or fallback_language
-        raise _Refused(
-            problem_page(410, "closed_heading", "closed_explanation", language)
-        ) from error
-    except InvalidTokenError as error:
-        logger.info("Refused survey link", extra={"reason": str(error)})
-        raise _Refused(
-            problem_page(403, "invalid_heading", "invalid_explanation", fallback_language)
-        ) from error
-    survey = find_survey(survey_id)
-    if survey is None or survey.status != SurveyStatus.SENT.value:
-        raise _Refused(
-            problem_page(404, "not_found_heading", "not_found_explanation", fallback_language)
-        )
+    survey = open_survey_link(token, signing_key, now, TokenPurpose.RATE, fallback_language)
     return survey, trigger_settings(survey.metric)
 
 
@@ -102,7 +78,7 @@ def _score(text: str | None, metric: Metric, language: str, brand_color: str) ->
         score = int(text.strip())
         if metric.is_valid_score(score):
             return score
-    raise _Refused(
+    raise RefusedLinkError(
         problem_page(
             400,
             "off_scale_heading",
@@ -203,7 +179,7 @@ def show_rating_page(
         survey, trigger = _open_survey(token, signing_key, now, i18n.preferred(accept_language))
         language = _language(survey, trigger)
         score = _score(score_text, trigger.metric_definition, language, trigger.brand_color)
-    except _Refused as refused:
+    except RefusedLinkError as refused:
         return refused.page
     existing = find_rating(survey.survey_id)
     refusal = _change_refusal(existing, trigger, now)
@@ -341,7 +317,7 @@ def submit_rating(
         language = _language(survey, trigger)
         metric = trigger.metric_definition
         score = _score(score_text, metric, language, trigger.brand_color)
-    except _Refused as refused:
+    except RefusedLinkError as refused:
         return refused.page
     comment = clean_comment(comment_text)
     vote = VoteItem(

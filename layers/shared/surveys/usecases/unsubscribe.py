@@ -13,49 +13,29 @@ from datetime import datetime
 from surveys.adapters.store import (
     SuppressionReason,
     SurveyItem,
-    SurveyStatus,
-    find_survey,
     suppress_address,
 )
 from surveys.domain import i18n
 from surveys.domain.tokens import (
-    ExpiredTokenError,
-    InvalidTokenError,
     TokenPurpose,
-    verify_survey_token,
 )
 from surveys.domain.triggers import TriggerSettings
 from surveys.domain.votes import BrowserSignals, not_a_persons_browser
 from surveys.observability import logger, mask_email
 from surveys.usecases.pages import Page, problem_page, render_page
+from surveys.usecases.survey_links import RefusedLinkError, open_survey_link
 from surveys.usecases.triggers import trigger_settings
 
 ONE_CLICK_BODY = {"List-Unsubscribe": ["One-Click"]}
-
-
-class _Refused(Exception):
-    def __init__(self, page: Page) -> None:
-        self.page = page
 
 
 def _open(
     token: str, signing_key: bytes, now: datetime, fallback_language: str
 ) -> tuple[SurveyItem, str, TriggerSettings]:
     """The survey, the address it was sent to, and its trigger."""
-    try:
-        survey_id = verify_survey_token(token, signing_key, now, TokenPurpose.UNSUBSCRIBE)
-    except ExpiredTokenError as error:
-        raise _Refused(
-            problem_page(410, "closed_heading", "closed_explanation", fallback_language)
-        ) from error
-    except InvalidTokenError as error:
-        logger.info("Refused unsubscribe link", extra={"reason": str(error)})
-        raise _Refused(
-            problem_page(403, "invalid_heading", "invalid_explanation", fallback_language)
-        ) from error
-    survey = find_survey(survey_id)
-    if survey is None or survey.status != SurveyStatus.SENT.value or not survey.recipient:
-        raise _Refused(
+    survey = open_survey_link(token, signing_key, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
+    if not survey.recipient:
+        raise RefusedLinkError(
             problem_page(404, "not_found_heading", "not_found_explanation", fallback_language)
         )
     return survey, survey.recipient, trigger_settings(survey.metric)
@@ -97,7 +77,7 @@ def show_unsubscribe_page(
     """Asks for the confirming click; changes nothing."""
     try:
         survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
-    except _Refused as refused:
+    except RefusedLinkError as refused:
         return refused.page
     return _confirm_page(survey, address, trigger, company_name)
 
@@ -114,7 +94,7 @@ def unsubscribe(
 ) -> Page:
     try:
         survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
-    except _Refused as refused:
+    except RefusedLinkError as refused:
         return refused.page
     one_click = form == ONE_CLICK_BODY
     if not one_click and not_a_persons_browser(signals):
