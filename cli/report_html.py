@@ -2,7 +2,7 @@
 scripts and nothing fetched from elsewhere.
 
 The charts' geometry is worked out here; the Jinja2 template (cli/templates/report.html) only
-places it, autoescaping every agent name.
+places it, autoescaping every agent and team name.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Chart:
 
 @dataclass(frozen=True)
 class Segment:
-    """One sentiment's share of an agent's ratings, as a piece of a stacked bar."""
+    """One sentiment's share of an agent's or team's ratings, as a piece of a stacked bar."""
 
     x: float
     width: float
@@ -69,7 +69,7 @@ class Segment:
 
 
 @dataclass(frozen=True)
-class AgentRow:
+class GroupRow:
     name: str
     summary: ScoreSummary
     score: str
@@ -169,7 +169,7 @@ def distribution_chart(metric: Metric, summary: ScoreSummary) -> Chart:
     )
 
 
-def _agent_row(metric: Metric, group: Group) -> AgentRow:
+def _group_row(metric: Metric, group: Group) -> GroupRow:
     segments, x = [], 0.0
     for sentiment in SENTIMENTS:
         share = group.summary.percent(sentiment) or 0.0
@@ -182,7 +182,7 @@ def _agent_row(metric: Metric, group: Group) -> AgentRow:
             )
         )
         x += share
-    return AgentRow(
+    return GroupRow(
         group.label,
         group.summary,
         format_headline(metric, group.summary.score),
@@ -223,7 +223,8 @@ def render_html_report(report: SurveyReport, generated_at: datetime) -> str:
             ],
             trend=trend_chart(metric, report.by_week),
             distribution=distribution_chart(metric, report.overall),
-            agents=[_agent_row(metric, group) for group in report.by_agent],
+            agents=[_group_row(metric, group) for group in report.by_agent],
+            teams=[_group_row(metric, group) for group in report.by_team],
             generated_at=generated_at,
         )
     )

@@ -1,4 +1,4 @@
-"""`surveys agents list|sync`: the Kustomer users ratings are attributed to."""
+"""`surveys agents list|sync`: the Kustomer users ratings are attributed to, and their teams."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def register(subcommands: Any) -> None:
     actions = agents.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("list", help="print the imported agents")
     actions.add_parser(
-        "sync", help="import new Kustomer users, update renamed ones, drop removed ones"
+        "sync",
+        help="import new Kustomer users and teams, update renamed ones, drop removed ones",
     )
     agents.set_defaults(run=run)
 
@@ -43,6 +44,22 @@ def print_sync(report: AgentSyncReport) -> None:
         print(f"  updated  {_named(before)} -> {_named(after)}")
     for agent in report.removed:
         print(f"  removed  {_named(agent)}")
+    _print_team_sync(report)
+
+
+def _print_team_sync(report: AgentSyncReport) -> None:
+    teams = report.teams
+    print(
+        f"Teams: {teams.imported} imported ({len(teams.added)} added, "
+        f"{len(teams.renamed)} renamed, {len(teams.removed)} removed, "
+        f"{teams.unchanged} unchanged)"
+    )
+    for team in teams.added:
+        print(f"  added    {team.name}")
+    for before, after in teams.renamed:
+        print(f"  renamed  {before.name} -> {after.name}")
+    for team in teams.removed:
+        print(f"  removed  {team.name}")
 
 
 def _print_list(agents: list[Agent]) -> None:

@@ -25,11 +25,6 @@ from surveys.domain.scoring import (
 from surveys.usecases.report import Group, SurveyReport, survey_report
 
 SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
-NO_TEAM_DATA = (
-    "--by team: there is no team data to report on. Surveys record the conversation's agent "
-    "(assignedUsers) when they are sent, not its team: Kustomer conversations carry "
-    "assignedTeams, but this system does not store it yet. Use --by agent."
-)
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -52,7 +47,9 @@ def register(subcommands: Any) -> None:
         help="surveys sent in the last 48h, 30d or 12w, or since a date (2025-01-31); default 30d",
     )
     report.add_argument(
-        "--by", choices=["agent", "week", "team"], help="one row per agent or per week"
+        "--by",
+        choices=["agent", "team", "week"],
+        help="one row per agent, per team (both as assigned when sent) or per week",
     )
     report.add_argument("--format", choices=["text", "csv", "json"], default="text")
     report.add_argument(
@@ -105,7 +102,9 @@ def _period(report: SurveyReport) -> str:
 
 
 def _groups(report: SurveyReport, by: str | None) -> tuple[Group, ...]:
-    return {"agent": report.by_agent, "week": report.by_week}.get(by or "", ())
+    return {"agent": report.by_agent, "team": report.by_team, "week": report.by_week}.get(
+        by or "", ()
+    )
 
 
 def print_text(report: SurveyReport, by: str | None) -> None:
@@ -135,7 +134,7 @@ def print_text(report: SurveyReport, by: str | None) -> None:
     groups = _groups(report, by)
     if not groups:
         return
-    label = "week (from Monday)" if by == "week" else "agent"
+    label = "week (from Monday)" if by == "week" else str(by)
     width = max(len(label), *(len(group.label) for group in groups))
     sentiments = [sentiment_name(metric, sentiment) for sentiment in SENTIMENTS]
     print(f"\nBy {by}")
@@ -193,8 +192,6 @@ def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
 
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
-    if arguments.by == "team":
-        raise CommandError(NO_TEAM_DATA)
     now = datetime.now(UTC)
     since = parse_since(arguments.since, now)
     with stack.as_function("ScannerFunction"):

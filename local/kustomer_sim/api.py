@@ -18,6 +18,7 @@ from local.kustomer_sim.resources import (
     conversation_resource,
     customer_resource,
     note_resource,
+    team_resource,
     user_resource,
 )
 from local.kustomer_sim.search import CUSTOM_KIND_BY_SUFFIX, SearchError, search_conversations
@@ -45,6 +46,7 @@ CUSTOMER_READ_ROLES = ("org.permission.customer.read", "org.user.customer.read")
 NOTE_CREATE_ROLES = ("org.permission.note.create", "org.user.note.write")
 NOTE_READ_ROLES = ("org.permission.note.read", "org.user.note.read")
 USER_READ_ROLES = ("org.permission.user.read", "org.user.user.read", "org.admin.user.read")
+TEAM_READ_ROLES = ("org.permission.team.read", "org.user.team.read", "org.admin.team.read")
 # Documented on "Get custom attribute metadata" / "Update custom attribute metadata"
 # (developer.kustomer.com/kustomer-api-docs/reference/updatecustomattributemetadata).
 METADATA_READ_ROLES = (
@@ -178,6 +180,7 @@ class KustomerApi:
             ),
             Route("GET", re.compile(r"/v1/users"), USER_READ_ROLES, self._list_users),
             Route("GET", re.compile(r"/v1/users/" + object_id), USER_READ_ROLES, self._get_user),
+            Route("GET", re.compile(r"/v1/teams"), TEAM_READ_ROLES, self._list_teams),
         ]
 
     def now(self) -> datetime:
@@ -381,6 +384,15 @@ class KustomerApi:
             users = sorted(self._store.users.values(), key=lambda u: u.id)
             listing = _page(
                 users, lambda u: user_resource(u, self._org_id), request.path, page, page_size
+            )
+        return ApiResponse(HTTPStatus.OK, listing)
+
+    def _list_teams(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
+        page, page_size = _paging(request, LIST_PAGE_SIZE_MAX, clamp=True)
+        with self._store.lock:
+            teams = sorted(self._store.teams.values(), key=lambda t: t.id)
+            listing = _page(
+                teams, lambda t: team_resource(t, self._org_id), request.path, page, page_size
             )
         return ApiResponse(HTTPStatus.OK, listing)
 

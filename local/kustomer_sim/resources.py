@@ -16,6 +16,7 @@ from local.kustomer_sim.store import (
     CustomerRecord,
     NoteRecord,
     Store,
+    TeamRecord,
     UserRecord,
 )
 from local.kustomer_sim.timestamps import format_timestamp
@@ -55,7 +56,7 @@ def conversation_resource(
         "tags": list(conversation.tags),
         "suggestedTags": [],
         "assignedUsers": list(conversation.assigned_user_ids),
-        "assignedTeams": [],
+        "assignedTeams": list(conversation.assigned_team_ids),
         "custom": dict(conversation.custom),
         "spam": False,
         "rev": conversation.rev,
@@ -78,7 +79,9 @@ def conversation_resource(
         "assignedUsers": {
             "data": [{"type": "user", "id": user_id} for user_id in conversation.assigned_user_ids]
         },
-        "assignedTeams": {"data": []},
+        "assignedTeams": {
+            "data": [{"type": "team", "id": team_id} for team_id in conversation.assigned_team_ids]
+        },
         "brand": _to_one("brand", conversation.brand_id),
         "queue": _to_one("queue", conversation.queue_id),
     }
@@ -151,6 +154,22 @@ def user_resource(user: UserRecord, org_id: str, roles: list[str] | None = None)
         "attributes": attributes,
         "relationships": {"org": _to_one("org", org_id, f"/v1/orgs/{org_id}")},
         "links": {"self": f"/v1/users/{user.id}"},
+    }
+
+
+def team_resource(team: TeamRecord, org_id: str) -> JsonObject:
+    created = format_timestamp(team.created_at)
+    return {
+        "type": "team",
+        "id": team.id,
+        "attributes": {
+            "name": team.name,
+            "displayName": team.name,
+            "createdAt": created,
+            "updatedAt": created,
+        },
+        "relationships": {"org": _to_one("org", org_id, f"/v1/orgs/{org_id}")},
+        "links": {"self": f"/v1/teams/{team.id}"},
     }
 
 

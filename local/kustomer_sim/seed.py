@@ -1,4 +1,5 @@
-"""Reproducible demo data: agents, customers and conversations on both sides of the survey rule.
+"""Reproducible demo data: agents, teams, customers and conversations on both sides of the
+survey rule.
 
 The rule the system applies (DESIGN.md): a conversation gets a survey when it came in by
 email, is done, has been quiet for 48 hours, and its customer has an email address.
@@ -31,6 +32,9 @@ AGENTS = (
     ("Aisha Okafor", "aisha.okafor@example.com"),
     ("Lucas Moreau", "lucas.moreau@example.com"),
 )
+
+# Each agent works in one team: AGENTS[i] in TEAMS[i % len(TEAMS)].
+TEAMS = ("Orders & Delivery", "Billing", "Accounts")
 
 FIRST_NAMES = (
     "Emma", "Noah", "Olivia", "Mateo", "Chloé", "Lukas", "Priya", "Kenji", "Sofia", "Daniel",
@@ -69,6 +73,9 @@ class SeedSummary:
     # Returned by the eligibility search, but the customer has no email to send to.
     no_email: list[str] = field(default_factory=list)
     users: list[str] = field(default_factory=list)
+    teams: list[str] = field(default_factory=list)
+    # user id -> the id of the team the user's conversations are assigned to
+    team_of_user: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,8 +107,13 @@ def seed_demo(
         simulator.define_custom_attribute(name)
     org_founded = now - timedelta(days=1000)
     summary = SeedSummary(
-        users=[simulator.add_user(n, e, created_at=org_founded) for n, e in AGENTS]
+        users=[simulator.add_user(n, e, created_at=org_founded) for n, e in AGENTS],
+        teams=[simulator.add_team(name, created_at=org_founded) for name in TEAMS],
     )
+    summary.team_of_user = {
+        user_id: summary.teams[index % len(summary.teams)]
+        for index, user_id in enumerate(summary.users)
+    }
     brand_id = _object_id(rng)
     email_queue_id = _object_id(rng)
     tag_ids = [_object_id(rng) for _ in range(3)]
@@ -116,13 +128,15 @@ def seed_demo(
         customer_id = simulator.add_customer(
             f"{first} {last}", emails, rng.choice(LOCALES), created_at=org_founded
         )
+        agent = rng.choice(summary.users)
         return simulator.add_conversation(
             customer_id,
             status=status,
             channels=channels,
             updated_at=updated_at,
             created_at=updated_at - timedelta(minutes=rng.randint(30, 72 * 60)),
-            assigned_user_ids=[rng.choice(summary.users)],
+            assigned_user_ids=[agent],
+            assigned_team_ids=[summary.team_of_user[agent]],
             subject=rng.choice(SUBJECTS).format(number=rng.randint(10_000, 99_999)),
             tags=rng.sample(tag_ids, rng.randint(0, 2)),
             brand_id=brand_id,

@@ -24,6 +24,7 @@ from local.kustomer_sim.store import (
     ConversationRecord,
     CustomerRecord,
     Store,
+    TeamRecord,
     UserRecord,
 )
 from local.kustomer_sim.timestamps import to_millis
@@ -159,6 +160,13 @@ class KustomerSimulator:
             self._store.users[user.id] = user
         return user.id
 
+    def add_team(self, name: str, created_at: datetime | None = None) -> str:
+        created = to_millis(created_at) if created_at else self._now()
+        team = TeamRecord(id=self._store.new_id(created), name=name, created_at=created)
+        with self._store.lock:
+            self._store.teams[team.id] = team
+        return team.id
+
     def add_conversation(
         self,
         customer_id: str,
@@ -168,6 +176,7 @@ class KustomerSimulator:
         channels: Sequence[str] = ("email",),
         created_at: datetime | None = None,
         assigned_user_ids: Sequence[str] = (),
+        assigned_team_ids: Sequence[str] = (),
         subject: str = "Support request",
         tags: Sequence[str] = (),
         brand_id: str | None = None,
@@ -188,6 +197,9 @@ class KustomerSimulator:
             unknown_users = [u for u in assigned_user_ids if u not in self._store.users]
             if unknown_users:
                 raise KeyError(f"unknown users {unknown_users}")
+            unknown_teams = [t for t in assigned_team_ids if t not in self._store.teams]
+            if unknown_teams:
+                raise KeyError(f"unknown teams {unknown_teams}")
             conversation = ConversationRecord(
                 id=self._store.new_id(created),
                 customer_id=customer_id,
@@ -201,6 +213,7 @@ class KustomerSimulator:
                 done_at=updated if status == "done" else None,
                 message_count=message_count,
                 assigned_user_ids=list(assigned_user_ids),
+                assigned_team_ids=list(assigned_team_ids),
                 tags=list(tags),
                 brand_id=brand_id,
                 queue_id=queue_id,
@@ -238,6 +251,14 @@ class KustomerSimulator:
     def remove_user(self, user_id: str) -> None:
         with self._store.lock:
             del self._store.users[user_id]
+
+    def rename_team(self, team_id: str, name: str) -> None:
+        with self._store.lock:
+            self._store.teams[team_id].name = name
+
+    def remove_team(self, team_id: str) -> None:
+        with self._store.lock:
+            del self._store.teams[team_id]
 
     def set_rate_limit(self, per_minute: int) -> None:
         """Requests per minute the org allows from now on (Kustomer's limit depends on the plan)."""

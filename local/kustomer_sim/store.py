@@ -44,6 +44,13 @@ class UserRecord:
 
 
 @dataclass
+class TeamRecord:
+    id: str
+    name: str
+    created_at: datetime
+
+
+@dataclass
 class ConversationRecord:
     id: str
     customer_id: str
@@ -57,6 +64,7 @@ class ConversationRecord:
     done_at: datetime | None
     message_count: int
     assigned_user_ids: list[str]
+    assigned_team_ids: list[str]
     tags: list[str]
     brand_id: str | None
     queue_id: str | None
@@ -82,6 +90,7 @@ class Store:
         self.lock = threading.RLock()
         self.customers: dict[str, CustomerRecord] = {}
         self.users: dict[str, UserRecord] = {}
+        self.teams: dict[str, TeamRecord] = {}
         self.conversations: dict[str, ConversationRecord] = {}
         self.notes: dict[str, NoteRecord] = {}
         # Custom attributes defined on the Conversation klass: system name -> display name.

@@ -229,8 +229,8 @@ class LocalRuntime:
             return deactivate_trigger(metric)
 
     def import_agents(self) -> Any:
-        """What `surveys connect` (and `agents sync`) does with Kustomer's users, so that surveys
-        and reports name their agents."""
+        """What `surveys connect` (and `agents sync`) does with Kustomer's users and teams, so
+        that surveys and reports name their agents and teams."""
         from surveys.usecases.agents import sync_agents_with_stored_key
 
         with self.stack().as_function("ScannerFunction"):

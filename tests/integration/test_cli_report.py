@@ -20,8 +20,13 @@ from tests.conftest import function_environment
 from tests.integration.helpers import add_due_conversation
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-# Conversation per agent, and the score its customer gave (None: never answered).
-ANSWERS = {"Maya Patel": [7, 6, None, 2], "Jonas Becker": [4, None]}
+# Conversation per agent: its assigned team (None: no team) and the score its customer gave
+# (None: never answered).
+ANSWERS = {
+    "Maya Patel": [("Billing", 7), ("Orders", 6), ("Billing", None), ("Orders", 2)],
+    "Jonas Becker": [("Orders", 4), (None, None)],
+}
+TEAMS = ("Billing", "Orders")
 
 
 @pytest.fixture
@@ -33,16 +38,25 @@ def local_stack(runtime: LocalRuntime, tmp_path: Path) -> list[str]:
 
 @pytest.fixture
 def answered(runtime: LocalRuntime, simulator: KustomerSimulator) -> None:
-    """Six surveys sent, four answered; each agent's name imported as `surveys connect` does."""
+    """Six surveys sent, four answered; each agent's and team's name imported as `surveys
+    connect` does. The Orders team is renamed after the surveys were sent."""
     scores = {}
+    team_ids = {name: simulator.add_team(name) for name in TEAMS}
     for name, answers in ANSWERS.items():
         agent = simulator.add_user(name, f"{name.split()[0].lower()}@acme.example.com")
-        for score in answers:
-            conversation = add_due_conversation(simulator, NOW, assigned_user_ids=[agent])
+        for team, score in answers:
+            conversation = add_due_conversation(
+                simulator,
+                NOW,
+                assigned_user_ids=[agent],
+                assigned_team_ids=[team_ids[team]] if team else [],
+            )
             scores[f"ces-{conversation}"] = score
     runtime.import_agents()
     runtime.scan(NOW)
     runtime.deliver()
+    simulator.rename_team(team_ids["Orders"], "Orders & Delivery")
+    runtime.import_agents()
     with function_environment(runtime, "RatingWebhookFunction"):
         for survey_id, score in scores.items():
             if score is not None:
@@ -62,12 +76,15 @@ def _run(local_stack: list[str], capsys: pytest.CaptureFixture[str], *arguments:
     return capsys.readouterr().out
 
 
-def _recomputed(runtime: LocalRuntime, agent: str | None = None) -> dict[str, Any]:
-    """The report's numbers, worked out here from the tables' raw items."""
+def _recomputed(
+    runtime: LocalRuntime, attribute: str | None = None, value: str | None = None
+) -> dict[str, Any]:
+    """The report's numbers, worked out here from the tables' raw items: of every survey sent,
+    or of those whose `attribute` (agent_name, team_name) is `value`."""
     sent = [
         survey
         for survey in runtime.table_items("SurveysTable")
-        if survey["status"] == "sent" and agent in (None, survey.get("agent_name"))
+        if survey["status"] == "sent" and (attribute is None or survey.get(attribute) == value)
     ]
     ratings = {
         item["survey_id"]: int(item["score"]) for item in runtime.table_items("RatingsTable")
@@ -103,7 +120,48 @@ def test_json_export_matches_the_raw_ratings_overall_and_per_agent(
     groups = {group["group"]: group for group in report["groups"]}
     assert set(groups) == set(ANSWERS)
     for agent, group in groups.items():
-        assert _picked(group) == _recomputed(runtime, agent)
+        assert _picked(group) == _recomputed(runtime, "agent_name", agent)
+
+
+def test_json_export_per_team_matches_the_raw_ratings_with_names_kept_from_sending(
+    runtime: LocalRuntime,
+    answered: None,
+    local_stack: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    report = json.loads(_run(local_stack, capsys, "--by", "team", "--format", "json"))
+
+    assert report["by"] == "team"
+    groups = {group["group"]: group for group in report["groups"]}
+    # Orders was renamed in Kustomer after its surveys were sent: they keep the old name.
+    assert list(groups) == ["Billing", "Orders", "(no team)"]
+    for team in TEAMS:
+        assert _picked(groups[team]) == _recomputed(runtime, "team_name", team)
+    assert (groups["Billing"]["sent"], groups["Billing"]["rated"]) == (2, 1)
+    assert (groups["Orders"]["sent"], groups["Orders"]["rated"]) == (3, 3)
+    assert groups["Orders"]["score"] == 4.0  # 6, 2 and 4
+    no_team = groups["(no team)"]
+    assert (no_team["sent"], no_team["rated"], no_team["score"]) == (1, 0, None)
+
+
+def test_text_and_csv_reports_by_team_have_a_row_per_team(
+    answered: None, local_stack: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = _run(local_stack, capsys, "--by", "team")
+    rows = list(
+        csv.DictReader(io.StringIO(_run(local_stack, capsys, "--by", "team", "--format", "csv")))
+    )
+
+    assert "\nBy team\n" in text
+    billing = next(line for line in text.splitlines() if line.startswith("Billing"))
+    # Billing: 7 rated, one unanswered: 2 sent, 1 rated, 50%, CES 7.00, 100% positive.
+    assert billing.split() == ["Billing", "2", "1", "50%", "7.00", "100%", "0%", "0%"]
+    assert [(row["group"], row["sent"], row["rated"]) for row in rows] == [
+        ("all", "6", "4"),
+        ("Billing", "2", "1"),
+        ("Orders", "3", "3"),
+        ("(no team)", "1", "0"),
+    ]
 
 
 def test_text_report_gives_score_n_response_rate_and_distribution(
@@ -148,16 +206,6 @@ def test_an_nps_report_without_surveys_says_so_rather_than_scoring(
     assert "Response rate: - (0 rated of 0 sent)" in text
 
 
-def test_team_reports_say_there_is_no_team_data(
-    local_stack: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main([*local_stack, "report", "--by", "team"]) == 2
-
-    error = capsys.readouterr().err
-    assert "no team data" in error
-    assert "Use --by agent" in error
-
-
 def test_a_period_it_cannot_read_is_explained(
     local_stack: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -177,5 +225,11 @@ def test_the_html_report_is_one_file_that_loads_nothing_from_elsewhere(
     html = path.read_text(encoding="utf-8")
     assert '<div class="value" id="score">4.75</div>' in html
     assert "Maya Patel" in html and "Jonas Becker" in html
+    teams = html.split('<table id="teams">', 1)[1].split("</table>", 1)[0]
+    assert [row.split("</td>", 1)[0] for row in teams.split("<td>")[1::6]] == [
+        "Billing",
+        "Orders",
+        "(no team)",
+    ]
     assert "http://" not in html and "https://" not in html
     assert "<script" not in html

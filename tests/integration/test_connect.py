@@ -66,6 +66,13 @@ class Deployment:
     def agent_names(self) -> dict[str, str]:
         return {user_id: item["name"] for user_id, item in self.agents().items()}
 
+    def team_names(self) -> dict[str, str]:
+        return {
+            item["team_id"]: item["name"]
+            for item in self.runtime.table_items("StateTable")
+            if item["key"].startswith("team#")
+        }
+
 
 @contextmanager
 def deployment(tmp_path: Path, roles: Sequence[str] = DEFAULT_ROLES) -> Iterator[Deployment]:
@@ -237,6 +244,45 @@ def test_agents_sync_picks_up_new_renamed_and_removed_users(
     listing = capsys.readouterr().out
     assert "Lucas Moreau" in listing and "Jonas Becker" not in listing
     assert "3 agents" in listing
+
+
+def test_connect_imports_the_teams_and_agents_sync_picks_up_new_renamed_and_removed_ones(
+    deployed: Deployment, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kustomer = deployed.kustomer
+    billing, orders = kustomer.add_team("Billing"), kustomer.add_team("Orders")
+    assert surveys(deployed, monkeypatch, "connect", key=KUSTOMER_KEY) == 0
+    assert "Teams: 2 imported (2 added, 0 renamed, 0 removed, 0 unchanged)" in (
+        capsys.readouterr().out
+    )
+    assert deployed.team_names() == {billing: "Billing", orders: "Orders"}
+    accounts = kustomer.add_team("Accounts")
+    kustomer.rename_team(billing, "Billing & Refunds")
+    kustomer.remove_team(orders)
+
+    assert surveys(deployed, monkeypatch, "agents", "sync") == 0
+
+    output = capsys.readouterr().out
+    assert "Teams: 2 imported (1 added, 1 renamed, 1 removed, 0 unchanged)" in output
+    assert "renamed  Billing -> Billing & Refunds" in output
+    assert "removed  Orders" in output
+    assert deployed.team_names() == {billing: "Billing & Refunds", accounts: "Accounts"}
+
+
+def test_agents_sync_without_the_team_read_role_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with deployment(tmp_path, roles=["org.user.user.read"]) as ready:
+        secret_id = ready.runtime.environment("ScannerFunction")["KUSTOMER_API_KEY_SECRET"]
+        ready.runtime.moto.client("secretsmanager").put_secret_value(
+            SecretId=secret_id, SecretString=KUSTOMER_KEY
+        )
+
+        assert surveys(ready, monkeypatch, "agents", "sync") == 2
+
+    error = capsys.readouterr().err
+    assert "403 to GET /v1/teams" in error
+    assert "org.user.team.read" in error
 
 
 def test_agents_sync_before_connect_says_to_connect(

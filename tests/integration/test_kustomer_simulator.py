@@ -148,6 +148,46 @@ def test_users_are_listed_in_pages(sim: KustomerSimulator, api: Api) -> None:
     assert first["data"][0]["attributes"]["email"] == "agent0@example.com"
 
 
+def test_teams_are_listed_in_pages(sim: KustomerSimulator, api: Api) -> None:
+    teams = [sim.add_team(f"Team {n}") for n in range(3)]
+
+    first = api.get("/v1/teams", params={"pageSize": 2}).json()
+    second = api.get(first["links"]["next"]).json()
+
+    assert ids(first) + ids(second) == teams
+    assert second["links"]["next"] is None
+    assert first["data"][0]["type"] == "team"
+    assert first["data"][0]["attributes"]["name"] == "Team 0"
+    assert first["data"][0]["attributes"]["displayName"] == "Team 0"
+
+
+def test_a_key_without_a_team_read_role_gets_403_for_teams(clock: FakeClock) -> None:
+    simulator = KustomerSimulator(clock=clock, roles=["org.user.conversation.read"])
+    base_url = simulator.start()
+    try:
+        response = requests.get(
+            f"{base_url}/v1/teams", headers={"Authorization": "Bearer sim-key"}, timeout=5
+        )
+        assert_error(response, 403)
+    finally:
+        simulator.stop()
+
+
+def test_conversations_carry_their_assigned_teams(sim: KustomerSimulator) -> None:
+    team = sim.add_team("Billing")
+    customer = sim.add_customer("Ana", ["ana@example.com"])
+    conversation_id = sim.add_conversation(
+        customer, updated_at=START - timedelta(days=3), assigned_team_ids=[team]
+    )
+
+    conversation = sim.conversation(conversation_id)
+
+    assert conversation["attributes"]["assignedTeams"] == [team]
+    assert conversation["relationships"]["assignedTeams"]["data"] == [{"type": "team", "id": team}]
+    with pytest.raises(KeyError, match="unknown teams"):
+        sim.add_conversation(customer, updated_at=START, assigned_team_ids=["missing"])
+
+
 def test_current_api_key_reports_its_name_and_roles(api: Api) -> None:
     response = api.get("/v1/auth/tokens/current")
 
@@ -618,6 +658,8 @@ def test_seed_demo_eligible_conversations_meet_the_survey_rule(
         assert parse(attributes["updatedAt"]) <= START - QUIET_PERIOD
         assert customer["attributes"]["emails"][0]["email"].split("@")[1].startswith("example.")
         assert attributes["assignedUsers"][0] in summary.users
+        assert attributes["assignedTeams"] == [summary.team_of_user[attributes["assignedUsers"][0]]]
+    assert len(summary.teams) == 3
 
 
 def test_seed_demo_covers_every_kind_of_ineligible_conversation(

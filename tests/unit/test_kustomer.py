@@ -56,7 +56,7 @@ def resource(**overrides):
                 "links": {"self": "/v1/customers/cus42"},
             },
             "assignedUsers": {"data": [{"type": "user", "id": "u1"}, {"type": "user", "id": "u2"}]},
-            "assignedTeams": {"data": []},
+            "assignedTeams": {"data": [{"type": "team", "id": "t1"}]},
         },
         "links": {"self": "/v1/conversations/5f1a9c0e2b3d4e0012345678"},
     }
@@ -71,6 +71,7 @@ def test_conversation_from_a_search_result():
     assert conversation.channels == {"email"}
     assert conversation.customer_id == "cus42"
     assert conversation.assigned_user_ids == ("u1", "u2")
+    assert conversation.assigned_team_ids == ("t1",)
     assert conversation.subject == "Where is my order?"
 
 

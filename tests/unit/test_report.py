@@ -1,17 +1,17 @@
-"""Reports: which surveys count, and how they group by agent and week."""
+"""Reports: which surveys count, and how they group by agent, team and week."""
 
 from datetime import UTC, datetime, timedelta
 
 from surveys.domain.metrics import CES
-from surveys.usecases.report import UNASSIGNED, SentSurvey, build_report, week_of
+from surveys.usecases.report import NO_TEAM, UNASSIGNED, SentSurvey, build_report, week_of
 
 UNTIL = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)  # a Thursday
 SINCE = UNTIL - timedelta(days=30)
 
 
-def _survey(days_ago: float, agent: str, score: int | None) -> SentSurvey:
+def _survey(days_ago: float, agent: str, score: int | None, team: str = NO_TEAM) -> SentSurvey:
     sent_at = UNTIL - timedelta(days=days_ago)
-    return SentSurvey(f"ces-{agent}-{days_ago}", sent_at, agent, score)
+    return SentSurvey(f"ces-{agent}-{days_ago}", sent_at, agent, team, score)
 
 
 def test_the_overall_score_counts_rated_surveys_and_the_response_rate_all_sent_ones():
@@ -53,6 +53,25 @@ def test_per_agent_rows_are_alphabetical_with_surveys_without_agent_last():
     assert [group.label for group in report.by_agent] == ["Jonas", "maya", UNASSIGNED]
     jonas = report.by_agent[0].summary
     assert (jonas.sent, jonas.n, jonas.score, jonas.response_rate) == (2, 1, 5.0, 50.0)
+
+
+def test_per_team_rows_are_alphabetical_with_surveys_without_team_last():
+    report = build_report(
+        CES,
+        SINCE,
+        UNTIL,
+        [
+            _survey(1, "Maya", 3),
+            _survey(1, "Maya", 7, team="Orders"),
+            _survey(2, "Jonas", 2, team="billing"),
+            _survey(3, "Aisha", None, team="billing"),
+            _survey(4, "Jonas", 6, team="billing"),
+        ],
+    )
+
+    assert [group.label for group in report.by_team] == ["billing", "Orders", NO_TEAM]
+    billing = report.by_team[0].summary
+    assert (billing.sent, billing.n, billing.score, billing.response_rate) == (3, 2, 4.0, 200 / 3)
 
 
 def test_every_week_of_the_period_has_a_row_even_without_surveys():

@@ -55,6 +55,7 @@ class KustomerError(Exception):
             f"{detail}"
         )
         self.status = status
+        self.path = path
         self.detail = detail
         self.conversation_id = conversation_id
 
@@ -121,6 +122,12 @@ class KustomerUser:
 
 
 @dataclass(frozen=True)
+class KustomerTeam:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ApiKeyIdentity:
     name: str
     roles: tuple[str, ...]
@@ -176,11 +183,18 @@ LIST_USERS = AccessCheck(
     ("org.user.user.read", "org.permission.user.read"),
     params={"pageSize": 1},
 )
+LIST_TEAMS = AccessCheck(
+    "import the teams",
+    "GET",
+    "/v1/teams",
+    ("org.user.team.read", "org.permission.team.read"),
+    params={"pageSize": 1},
+)
 # Every call the system makes, probed by `connect` in a form that changes nothing. Roles are the
 # legacy role, then its permission-set equivalent. Confirmed at the source: search
 # (reference/customersearch), notes create (create-note), customers read (Kustomer's OpenAPI,
 # "Get customer by email"), metadata read and update (updatecustomattributemetadata). Assumed from
-# the same pattern: notes read, conversation update, users read.
+# the same pattern: notes read, conversation update, users and teams read.
 ACCESS_CHECKS = (
     AccessCheck(
         "find conversations due a survey",
@@ -217,6 +231,7 @@ ACCESS_CHECKS = (
         body={"custom": {}},
     ),
     LIST_USERS,
+    LIST_TEAMS,
     AccessCheck(
         "read the conversation custom attributes",
         "GET",
@@ -334,6 +349,7 @@ def conversation_from_resource(resource: Any) -> Conversation:
         updated_at=_parse_time(attributes.get("updatedAt"), "attributes.updatedAt"),
         customer_id=customers[0] if customers else None,
         assigned_user_ids=tuple(_related_ids(resource, "assignedUsers")),
+        assigned_team_ids=tuple(_related_ids(resource, "assignedTeams")),
         subject=str(attributes.get("name") or ""),
         brand_id=next(iter(_related_ids(resource, "brand")), None),
         queue_id=next(iter(_related_ids(resource, "queue")), None),
@@ -650,23 +666,38 @@ class KustomerClient:
         )
 
     def users(self) -> Iterator[KustomerUser]:
+        for user_id, attributes in self._listed("/v1/users"):
+            yield KustomerUser(
+                id=user_id,
+                name=str(attributes.get("name") or attributes.get("displayName") or user_id),
+                email=_text(attributes.get("email")),
+                user_type=str(attributes.get("userType") or "user"),
+            )
+
+    def teams(self) -> Iterator[KustomerTeam]:
+        for team_id, attributes in self._listed("/v1/teams"):
+            yield KustomerTeam(
+                id=team_id,
+                name=str(attributes.get("displayName") or attributes.get("name") or team_id),
+            )
+
+    def _listed(self, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every (id, attributes) of a paged list. An item without an id cannot be credited
+        with a rating: left out."""
         page = 1
         while True:
-            payload = self._request("GET", "/v1/users", params={"page": page, "pageSize": 100})
-            items, has_next = _page(payload, "GET", "/v1/users")
+            payload = self._request("GET", path, params={"page": page, "pageSize": 100})
+            items, has_next = _page(payload, "GET", path)
             for item in items:
-                # A user without an id cannot be credited with a rating: left out.
-                user_id = item.get("id") if isinstance(item, dict) else None
-                if isinstance(user_id, bool) or not isinstance(user_id, (str, int)) or not user_id:
+                object_id = item.get("id") if isinstance(item, dict) else None
+                if (
+                    isinstance(object_id, bool)
+                    or not isinstance(object_id, (str, int))
+                    or not object_id
+                ):
                     continue
                 attributes = item.get("attributes")
-                attributes = attributes if isinstance(attributes, dict) else {}
-                yield KustomerUser(
-                    id=str(user_id),
-                    name=str(attributes.get("name") or attributes.get("displayName") or user_id),
-                    email=_text(attributes.get("email")),
-                    user_type=str(attributes.get("userType") or "user"),
-                )
+                yield str(object_id), attributes if isinstance(attributes, dict) else {}
             if not has_next:
                 return
             page += 1

@@ -96,6 +96,9 @@ class SurveyItem(Model):
     assigned_user_id = UnicodeAttribute(null=True)
     # The agent's name when the survey was sent, so reports keep it if the agent leaves.
     agent_name = UnicodeAttribute(null=True)
+    assigned_team_id = UnicodeAttribute(null=True)
+    # The team's name when the survey was sent, kept like agent_name.
+    team_name = UnicodeAttribute(null=True)
     status = UnicodeAttribute(default=SurveyStatus.QUEUED.value)
     skip_reason = UnicodeAttribute(null=True)
     recipient = UnicodeAttribute(null=True)
@@ -194,6 +197,19 @@ class AgentItem(Model):
     user_id = UnicodeAttribute()
     name = UnicodeAttribute()
     email = UnicodeAttribute(null=True)
+    synced_at = UTCDateTimeAttribute()
+
+
+class TeamItem(Model):
+    """A Kustomer team imported by `connect` / `agents sync`, so reports by team name it."""
+
+    class Meta:
+        table_name = _TableNameFromEnvironment("STATE_TABLE")
+        region = _region()
+
+    key = UnicodeAttribute(hash_key=True)
+    team_id = UnicodeAttribute()
+    name = UnicodeAttribute()
     synced_at = UTCDateTimeAttribute()
 
 
@@ -298,6 +314,7 @@ def survey_from_request(request: SurveyRequest, now: datetime) -> SurveyItem:
         metric=request.metric,
         customer_id=request.customer_id,
         assigned_user_id=request.assigned_user_id,
+        assigned_team_id=request.assigned_team_id,
         status=SurveyStatus.QUEUED.value,
         queued_at=now,
     )
@@ -336,7 +353,14 @@ def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[
         (SurveyItem.metric == metric_key)
         & (SurveyItem.status == SurveyStatus.SENT.value)
         & SurveyItem.sent_at.between(since, until),
-        attributes_to_get=["survey_id", "sent_at", "assigned_user_id", "agent_name"],
+        attributes_to_get=[
+            "survey_id",
+            "sent_at",
+            "assigned_user_id",
+            "agent_name",
+            "assigned_team_id",
+            "team_name",
+        ],
     )
 
 
@@ -434,6 +458,22 @@ def all_agents() -> list[AgentItem]:
     """Every imported agent. A filtered scan of the state table: only admin commands need the
     whole list, and they run rarely."""
     return list(AgentItem.scan(AgentItem.key.startswith(agent_key("")), consistent_read=True))
+
+
+def team_key(team_id: str) -> str:
+    return f"team#{team_id}"
+
+
+def find_team(team_id: str) -> TeamItem | None:
+    try:
+        return TeamItem.get(team_key(team_id))
+    except DoesNotExist:
+        return None
+
+
+def all_teams() -> list[TeamItem]:
+    """Every imported team, scanned like `all_agents`."""
+    return list(TeamItem.scan(TeamItem.key.startswith(team_key("")), consistent_read=True))
 
 
 def claim_customer_contact(customer_id: str, survey_id: str, now: datetime, days: int) -> bool:

@@ -14,6 +14,7 @@ class Conversation:
     updated_at: datetime
     customer_id: str | None
     assigned_user_ids: tuple[str, ...] = ()
+    assigned_team_ids: tuple[str, ...] = ()
     subject: str = ""
     brand_id: str | None = None
     queue_id: str | None = None

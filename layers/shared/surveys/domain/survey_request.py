@@ -13,6 +13,8 @@ class SurveyRequest(BaseModel):
     customer_id: str = Field(min_length=1)
     metric: str = Field(min_length=1)
     assigned_user_id: str | None = None
+    # The conversation's first assigned team, for reports by team.
+    assigned_team_id: str | None = None
     # How often the sender put this survey back to wait for the send window; part of the
     # idempotency key, so each wait is its own delivery.
     deferrals: int = Field(default=0, ge=0)

@@ -1,5 +1,5 @@
-"""Agents: the Kustomer users that ratings are attributed to, imported by `connect` and kept in
-step with Kustomer by `agents sync`."""
+"""Agents and teams: the Kustomer users that ratings are attributed to, and the teams reports
+group them by, imported by `connect` and kept in step with Kustomer by `agents sync`."""
 
 from __future__ import annotations
 
@@ -7,19 +7,28 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from surveys.adapters.kustomer import (
+    LIST_TEAMS,
     LIST_USERS,
     KustomerAuthError,
     KustomerClient,
+    KustomerTeam,
     KustomerUser,
 )
 from surveys.adapters.secrets import MissingSecretError
-from surveys.adapters.store import AgentItem, agent_key, all_agents
+from surveys.adapters.store import (
+    AgentItem,
+    TeamItem,
+    agent_key,
+    all_agents,
+    all_teams,
+    team_key,
+)
 from surveys.bootstrap import kustomer_client
 from surveys.observability import logger
 
 
 class AgentSyncError(RuntimeError):
-    """The stored API key cannot list Kustomer's users; the message says what to do."""
+    """The stored API key cannot list Kustomer's users or teams; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -31,12 +40,33 @@ class Agent:
 
 
 @dataclass(frozen=True)
+class Team:
+    team_id: str
+    name: str
+    synced_at: datetime
+
+
+@dataclass(frozen=True)
+class TeamSyncReport:
+    added: tuple[Team, ...]
+    # (before, after) for every team renamed in Kustomer
+    renamed: tuple[tuple[Team, Team], ...]
+    removed: tuple[Team, ...]
+    unchanged: int
+
+    @property
+    def imported(self) -> int:
+        return len(self.added) + len(self.renamed) + self.unchanged
+
+
+@dataclass(frozen=True)
 class AgentSyncReport:
     added: tuple[Agent, ...]
     # (before, after) for every agent whose name or email changed in Kustomer
     updated: tuple[tuple[Agent, Agent], ...]
     removed: tuple[Agent, ...]
     unchanged: int
+    teams: TeamSyncReport
 
     @property
     def imported(self) -> int:
@@ -53,6 +83,14 @@ def _item(user: KustomerUser, now: datetime) -> AgentItem:
     )
 
 
+def _team(item: TeamItem) -> Team:
+    return Team(item.team_id, item.name, item.synced_at)
+
+
+def _team_item(team: KustomerTeam, now: datetime) -> TeamItem:
+    return TeamItem(team_key(team.id), team_id=team.id, name=team.name, synced_at=now)
+
+
 def imported_agents() -> list[Agent]:
     return sorted(
         map(_agent, all_agents()), key=lambda agent: (agent.name.casefold(), agent.user_id)
@@ -62,7 +100,8 @@ def imported_agents() -> list[Agent]:
 def sync_agents(client: KustomerClient, now: datetime) -> AgentSyncReport:
     """Make the imported agents match Kustomer's users: add new ones, update renamed ones, drop
     removed ones. Agents that did not change are not rewritten, so a repeated sync writes
-    nothing. Surveys keep the agent's name from when they were sent, so dropping is safe."""
+    nothing. Surveys keep the agent's name from when they were sent, so dropping is safe. The
+    teams are synced the same way."""
     users = {user.id: user for user in client.users() if user.is_agent}
     stored = {item.user_id: item for item in all_agents()}
     added, updated, removed = [], [], []
@@ -81,13 +120,51 @@ def sync_agents(client: KustomerClient, now: datetime) -> AgentSyncReport:
             item.delete()
             removed.append(_agent(item))
     report = AgentSyncReport(
-        tuple(added), tuple(updated), tuple(removed), len(users) - len(added) - len(updated)
+        tuple(added),
+        tuple(updated),
+        tuple(removed),
+        len(users) - len(added) - len(updated),
+        teams=sync_teams(client, now),
     )
     logger.info(
         "Agents synced",
         extra={
             "added": len(report.added),
             "updated": len(report.updated),
+            "removed": len(report.removed),
+            "unchanged": report.unchanged,
+        },
+    )
+    return report
+
+
+def sync_teams(client: KustomerClient, now: datetime) -> TeamSyncReport:
+    """Make the imported teams match Kustomer's, as `sync_agents` does for users."""
+    teams = {team.id: team for team in client.teams()}
+    stored = {item.team_id: item for item in all_teams()}
+    added, renamed, removed = [], [], []
+    for team in teams.values():
+        item = stored.get(team.id)
+        if item is not None and item.name == team.name:
+            continue
+        replacement = _team_item(team, now)
+        replacement.save()
+        if item is None:
+            added.append(_team(replacement))
+        else:
+            renamed.append((_team(item), _team(replacement)))
+    for team_id, item in stored.items():
+        if team_id not in teams:
+            item.delete()
+            removed.append(_team(item))
+    report = TeamSyncReport(
+        tuple(added), tuple(renamed), tuple(removed), len(teams) - len(added) - len(renamed)
+    )
+    logger.info(
+        "Teams synced",
+        extra={
+            "added": len(report.added),
+            "renamed": len(report.renamed),
             "removed": len(report.removed),
             "unchanged": report.unchanged,
         },
@@ -103,9 +180,10 @@ def sync_agents_with_stored_key(now: datetime) -> AgentSyncReport:
         raise AgentSyncError("no Kustomer API key is stored yet: run `surveys connect`") from None
     except KustomerAuthError as error:
         if error.status == 403:
+            refused = LIST_TEAMS if error.path == LIST_TEAMS.path else LIST_USERS
             raise AgentSyncError(
-                f"Kustomer answered 403 to {LIST_USERS.call}: the stored API key needs "
-                f"{LIST_USERS.required_roles}. Run `surveys connect` with a key that has it."
+                f"Kustomer answered 403 to {refused.call}: the stored API key needs "
+                f"{refused.required_roles}. Run `surveys connect` with a key that has it."
             ) from None
         raise AgentSyncError(
             f"Kustomer refused the stored API key ({error.status}: {error.detail}): run "

@@ -1,4 +1,5 @@
-"""Report: how the ratings of the surveys sent in a period add up, overall, per agent, per week.
+"""Report: how the ratings of the surveys sent in a period add up, overall, per agent, per team
+and per week.
 
 A survey counts in the period it was sent, and with its latest rating: the response rate of a
 week is then the share of that week's surveys that were answered, whenever the answer came.
@@ -11,20 +12,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from surveys.adapters.store import all_agents, latest_scores, sent_surveys
+from surveys.adapters.store import all_agents, all_teams, latest_scores, sent_surveys
 from surveys.domain.metrics import Metric, metric_by_key
 from surveys.domain.scoring import ScoreSummary
 
 UNASSIGNED = "(no agent)"
+NO_TEAM = "(no team)"
 
 
 @dataclass(frozen=True)
 class SentSurvey:
-    """One survey sent, with the agent it is credited to and its latest score if answered."""
+    """One survey sent, with the agent and team it is credited to and its latest score if
+    answered."""
 
     survey_id: str
     sent_at: datetime
     agent: str
+    team: str
     score: int | None
 
 
@@ -41,6 +45,7 @@ class SurveyReport:
     until: datetime
     overall: ScoreSummary
     by_agent: tuple[Group, ...]
+    by_team: tuple[Group, ...]
     # Every week of the period, oldest first, also those without a survey: a trend shows gaps.
     by_week: tuple[Group, ...]
 
@@ -59,16 +64,25 @@ def _summary(metric: Metric, surveys: list[SentSurvey]) -> ScoreSummary:
     )
 
 
+def _by_label(
+    metric: Metric, per_label: dict[str, list[SentSurvey]], missing: str
+) -> tuple[Group, ...]:
+    """A group per label, alphabetical, with the surveys missing one last."""
+    labels = sorted(per_label, key=lambda label: (label == missing, label.casefold()))
+    return tuple(Group(label, _summary(metric, per_label[label])) for label in labels)
+
+
 def build_report(
     metric: Metric, since: datetime, until: datetime, surveys: Iterable[SentSurvey]
 ) -> SurveyReport:
     included = [survey for survey in surveys if since <= survey.sent_at <= until]
     per_agent: dict[str, list[SentSurvey]] = defaultdict(list)
+    per_team: dict[str, list[SentSurvey]] = defaultdict(list)
     per_week: dict[date, list[SentSurvey]] = defaultdict(list)
     for survey in included:
         per_agent[survey.agent].append(survey)
+        per_team[survey.team].append(survey)
         per_week[week_of(survey.sent_at)].append(survey)
-    agents = sorted(per_agent, key=lambda agent: (agent == UNASSIGNED, agent.casefold()))
     weeks = []
     week = week_of(since)
     while week <= week_of(until):
@@ -79,7 +93,8 @@ def build_report(
         since=since,
         until=until,
         overall=_summary(metric, included),
-        by_agent=tuple(Group(agent, _summary(metric, per_agent[agent])) for agent in agents),
+        by_agent=_by_label(metric, per_agent, UNASSIGNED),
+        by_team=_by_label(metric, per_team, NO_TEAM),
         by_week=tuple(Group(week.isoformat(), _summary(metric, per_week[week])) for week in weeks),
     )
 
@@ -89,8 +104,10 @@ def survey_report(metric_key: str, since: datetime, until: datetime) -> SurveyRe
     metric = metric_by_key(metric_key)
     sent = list(sent_surveys(metric.key, since, until))
     scores = latest_scores(item.survey_id for item in sent)
-    # Surveys keep the agent's name from when they were sent; older ones may only have the id.
-    imported = {agent.user_id: agent.name for agent in all_agents()}
+    # Surveys keep the agent's and team's names from when they were sent; older ones may only
+    # have the ids.
+    imported_agents = {agent.user_id: agent.name for agent in all_agents()}
+    imported_teams = {team.team_id: team.name for team in all_teams()}
     return build_report(
         metric,
         since,
@@ -100,9 +117,13 @@ def survey_report(metric_key: str, since: datetime, until: datetime) -> SurveyRe
                 survey_id=item.survey_id,
                 sent_at=item.sent_at,
                 agent=item.agent_name
-                or imported.get(item.assigned_user_id or "")
+                or imported_agents.get(item.assigned_user_id or "")
                 or item.assigned_user_id
                 or UNASSIGNED,
+                team=item.team_name
+                or imported_teams.get(item.assigned_team_id or "")
+                or item.assigned_team_id
+                or NO_TEAM,
                 score=scores.get(item.survey_id),
             )
             for item in sent

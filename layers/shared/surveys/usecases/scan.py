@@ -139,6 +139,7 @@ def _survey_requests(
                 customer_id=conversation.customer_id,
                 metric=metric.key,
                 assigned_user_id=next(iter(conversation.assigned_user_ids), None),
+                assigned_team_id=next(iter(conversation.assigned_team_ids), None),
             )
         )
     return requests

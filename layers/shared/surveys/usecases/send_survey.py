@@ -26,6 +26,7 @@ from surveys.adapters.store import (
     find_agent,
     find_suppression,
     find_survey,
+    find_team,
     release_customer_contact,
     survey_from_request,
 )
@@ -229,6 +230,11 @@ def _agent_name(user_id: str | None) -> str | None:
     return agent.name if agent else None
 
 
+def _team_name(team_id: str | None) -> str | None:
+    team = find_team(team_id) if team_id else None
+    return team.name if team else None
+
+
 def send_survey(
     request: SurveyRequest,
     trigger: TriggerSettings,
@@ -335,5 +341,6 @@ def send_survey(
         message_id=message_id,
         language=language,
         agent_name=_agent_name(request.assigned_user_id),
+        team_name=_team_name(request.assigned_team_id),
         links_expire_at=now + trigger.link_lifetime,
     )
