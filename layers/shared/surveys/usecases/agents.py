@@ -3,8 +3,12 @@ group them by, imported by `connect` and kept in step with Kustomer by `agents s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
+
+from pynamodb.models import Model
 
 from surveys.adapters.kustomer import (
     LIST_TEAMS,
@@ -25,6 +29,10 @@ from surveys.adapters.store import (
 )
 from surveys.bootstrap import kustomer_client
 from surveys.observability import logger
+
+Source = TypeVar("Source")
+Stored = TypeVar("Stored", bound=Model)
+View = TypeVar("View")
 
 
 class AgentSyncError(RuntimeError):
@@ -97,33 +105,58 @@ def imported_agents() -> list[Agent]:
     )
 
 
-def sync_agents(client: KustomerClient, now: datetime) -> AgentSyncReport:
-    """Make the imported agents match Kustomer's users: add new ones, update renamed ones, drop
-    removed ones. Agents that did not change are not rewritten, so a repeated sync writes
-    nothing. Surveys keep the agent's name from when they were sent, so dropping is safe. The
-    teams are synced the same way."""
-    users = {user.id: user for user in client.users() if user.is_agent}
-    stored = {item.user_id: item for item in all_agents()}
-    added, updated, removed = [], [], []
-    for user in users.values():
-        item = stored.get(user.id)
-        if item is not None and (item.name, item.email) == (user.name, user.email):
+@dataclass(frozen=True)
+class _Mirrored(Generic[View]):
+    added: tuple[View, ...]
+    changed: tuple[tuple[View, View], ...]
+    removed: tuple[View, ...]
+    unchanged: int
+
+
+def _mirror(
+    wanted: dict[str, Source],
+    stored: dict[str, Stored],
+    *,
+    same: Callable[[Stored, Source], bool],
+    make: Callable[[Source], Stored],
+    view: Callable[[Stored], View],
+) -> _Mirrored[View]:
+    """Make the stored items match Kustomer's: save new and changed ones, delete gone ones.
+    Items that did not change are not rewritten, so a repeated sync writes nothing."""
+    added, changed, removed = [], [], []
+    for key, source in wanted.items():
+        item = stored.get(key)
+        if item is not None and same(item, source):
             continue
-        replacement = _item(user, now)
+        replacement = make(source)
         replacement.save()
         if item is None:
-            added.append(_agent(replacement))
+            added.append(view(replacement))
         else:
-            updated.append((_agent(item), _agent(replacement)))
-    for user_id, item in stored.items():
-        if user_id not in users:
+            changed.append((view(item), view(replacement)))
+    for key, item in stored.items():
+        if key not in wanted:
             item.delete()
-            removed.append(_agent(item))
+            removed.append(view(item))
+    unchanged = len(wanted) - len(added) - len(changed)
+    return _Mirrored(tuple(added), tuple(changed), tuple(removed), unchanged)
+
+
+def sync_agents(client: KustomerClient, now: datetime) -> AgentSyncReport:
+    """Make the imported agents match Kustomer's users (and the teams Kustomer's teams). Surveys
+    keep the agent's name from when they were sent, so dropping an agent is safe."""
+    agents = _mirror(
+        {user.id: user for user in client.users() if user.is_agent},
+        {item.user_id: item for item in all_agents()},
+        same=lambda item, user: (item.name, item.email) == (user.name, user.email),
+        make=lambda user: _item(user, now),
+        view=_agent,
+    )
     report = AgentSyncReport(
-        tuple(added),
-        tuple(updated),
-        tuple(removed),
-        len(users) - len(added) - len(updated),
+        agents.added,
+        agents.changed,
+        agents.removed,
+        agents.unchanged,
         teams=sync_teams(client, now),
     )
     logger.info(
@@ -140,26 +173,14 @@ def sync_agents(client: KustomerClient, now: datetime) -> AgentSyncReport:
 
 def sync_teams(client: KustomerClient, now: datetime) -> TeamSyncReport:
     """Make the imported teams match Kustomer's, as `sync_agents` does for users."""
-    teams = {team.id: team for team in client.teams()}
-    stored = {item.team_id: item for item in all_teams()}
-    added, renamed, removed = [], [], []
-    for team in teams.values():
-        item = stored.get(team.id)
-        if item is not None and item.name == team.name:
-            continue
-        replacement = _team_item(team, now)
-        replacement.save()
-        if item is None:
-            added.append(_team(replacement))
-        else:
-            renamed.append((_team(item), _team(replacement)))
-    for team_id, item in stored.items():
-        if team_id not in teams:
-            item.delete()
-            removed.append(_team(item))
-    report = TeamSyncReport(
-        tuple(added), tuple(renamed), tuple(removed), len(teams) - len(added) - len(renamed)
+    teams = _mirror(
+        {team.id: team for team in client.teams()},
+        {item.team_id: item for item in all_teams()},
+        same=lambda item, team: item.name == team.name,
+        make=lambda team: _team_item(team, now),
+        view=_team,
     )
+    report = TeamSyncReport(teams.added, teams.changed, teams.removed, teams.unchanged)
     logger.info(
         "Teams synced",
         extra={
