@@ -6,7 +6,6 @@ Nothing here is production code; the benchmarks print figures and assert nothing
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections import Counter
@@ -22,8 +21,7 @@ import local.runtime.functions as local_functions
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
 from surveys import bootstrap
-from surveys.adapters import kustomer
-from surveys.adapters.kustomer import KustomerClient
+from surveys.adapters.kustomer import pacing
 
 os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
 
@@ -97,15 +95,10 @@ def bench_runtime(rate_limit_per_minute: int = 1_000_000, **parameters: str) -> 
     """The runtime on a simulator with the CES trigger active; the Kustomer client sleeps on the
     simulated clock, so rate-limit waits take no real time."""
     clock = SimulatedClock()
-    saved = (local_functions.time, kustomer.time, bootstrap._kustomer_client_for)
+    saved = (local_functions.time, pacing.time)
     local_functions.time = SimpleNamespace(monotonic=clock.monotonic)  # type: ignore[assignment]
-    kustomer.time = SimpleNamespace(monotonic=clock.monotonic)  # type: ignore[assignment]
-
-    @functools.cache
-    def client_on_the_clock(api_base: str, api_key: str, share: float) -> KustomerClient:
-        return KustomerClient(api_base, api_key, rate_limit_share=share, sleep=clock.sleep)
-
-    bootstrap._kustomer_client_for = client_on_the_clock  # type: ignore[assignment]
+    pacing.time = SimpleNamespace(monotonic=clock.monotonic)  # type: ignore[assignment]
+    bootstrap.configure_kustomer_client(sleep=clock.sleep)
     simulator = KustomerSimulator(
         api_key=API_KEY, rate_limit_per_minute=rate_limit_per_minute, clock=clock
     )
@@ -129,7 +122,8 @@ def bench_runtime(rate_limit_per_minute: int = 1_000_000, **parameters: str) -> 
     finally:
         runtime.stop()
         simulator.stop()
-        local_functions.time, kustomer.time, bootstrap._kustomer_client_for = saved  # type: ignore[assignment]
+        local_functions.time, pacing.time = saved  # type: ignore[assignment]
+        bootstrap.configure_kustomer_client()
 
 
 def seed_due(

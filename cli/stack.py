@@ -93,7 +93,23 @@ class Stack:
     @contextmanager
     def as_function(self, logical_id: str) -> Iterator[None]:
         """Run shared-layer code with the environment the stack gives one of its functions."""
-        environment = dict(self.function_environments[logical_id])
+        with self._environment(self.function_environments[logical_id]):
+            yield
+
+    @contextmanager
+    def as_admin(self) -> Iterator[None]:
+        """Run shared-layer code as the admin's commands do: with every function's resource
+        names and settings at once, since a command may touch what several functions use."""
+        environment: dict[str, str] = {}
+        for variables in self.function_environments.values():
+            environment.update(variables)
+        environment.pop("POWERTOOLS_SERVICE_NAME", None)
+        with self._environment(environment):
+            yield
+
+    @contextmanager
+    def _environment(self, variables: dict[str, str]) -> Iterator[None]:
+        environment = dict(variables)
         environment["AWS_REGION"] = environment["AWS_DEFAULT_REGION"] = self.region
         # A command prints its own results; the shared layer's INFO lines are for CloudWatch.
         environment["POWERTOOLS_LOG_LEVEL"] = os.environ.get("SURVEYS_LOG_LEVEL", "WARNING")
@@ -116,11 +132,6 @@ class Stack:
 
 
 def _forget_cached_settings() -> None:
-    from aws_lambda_powertools.utilities import parameters
+    from surveys import bootstrap
 
-    from surveys import bootstrap, config
-
-    config.settings.cache_clear()
-    bootstrap.survey_queue.cache_clear()
-    bootstrap.mailer.cache_clear()
-    parameters.clear_caches()
+    bootstrap.reset()

@@ -8,6 +8,7 @@ from typing import Any
 
 from cli.errors import CommandError
 from cli.stack import Stack
+from surveys import bootstrap
 from surveys.usecases.agents import (
     Agent,
     AgentSyncError,
@@ -78,12 +79,12 @@ def _print_list(agents: list[Agent]) -> None:
 
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
-    with stack.as_function("ScannerFunction"):
+    with stack.as_admin():
         if arguments.action == "list":
             _print_list(imported_agents())
             return 0
         try:
-            report = sync_agents_with_stored_key(datetime.now(UTC))
+            report = sync_agents_with_stored_key(bootstrap.kustomer_client, datetime.now(UTC))
         except AgentSyncError as error:
             raise CommandError(f"agents not synced: {error}") from None
     print_sync(report)

@@ -64,7 +64,7 @@ def _print(report: ConnectReport) -> None:
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
     api_key = read_api_key()
-    with stack.as_function("ScannerFunction"):
+    with stack.as_admin():
         try:
             report = connect(api_key, arguments.org_url, datetime.now(UTC))
         except ConnectError as error:

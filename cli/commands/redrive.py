@@ -58,7 +58,7 @@ def _print_writebacks(report: WritebackRedriveReport) -> None:
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
     settled = True
-    with stack.as_function("ReconcileFunction"):
+    with stack.as_admin():
         sqs = stack.client("sqs")
         if arguments.queue in ("surveys", "all"):
             surveys = redrive_surveys(

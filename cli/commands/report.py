@@ -194,7 +194,7 @@ def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     since = parse_since(arguments.since, now)
-    with stack.as_function("ScannerFunction"):
+    with stack.as_admin():
         report = survey_report(arguments.metric, since, now)
     if arguments.format == "json":
         print(json.dumps(report_json(report, arguments.by), indent=2))

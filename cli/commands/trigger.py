@@ -98,7 +98,7 @@ def _print(settings: TriggerSettings, as_json: bool) -> None:
 
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
-    with stack.as_function("ScannerFunction"):
+    with stack.as_admin():
         try:
             if arguments.action == "show":
                 _print(trigger_settings(arguments.metric), arguments.json)

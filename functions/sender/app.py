@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from surveys.adapters.store import utcnow
+from surveys.adapters.clock import utcnow
 from surveys.batch import ReportingBatchProcessor
 from surveys.bootstrap import branding, kustomer_client, link_signing_key, mailer, survey_queue
 from surveys.config import settings
@@ -28,7 +28,7 @@ from surveys.usecases.triggers import trigger_settings
 processor = ReportingBatchProcessor(event_type=EventType.SQS)
 # A survey waiting for its send window comes back as a new delivery with one more deferral.
 idempotency = IdempotencyConfig(event_key_jmespath="[survey_id, deferrals]")
-persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+persistence = DynamoDBPersistenceLayer(table_name=settings().need("idempotency_table"))
 
 
 @idempotent_function(

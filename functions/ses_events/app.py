@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from surveys.adapters.store import utcnow
+from surveys.adapters.clock import utcnow
 from surveys.observability import logger, tracer
 from surveys.usecases.delivery_feedback import record_delivery_feedback
 

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from surveys.adapters.store import utcnow
+from surveys.adapters.clock import utcnow
 from surveys.batch import ReportingBatchProcessor
 from surveys.bootstrap import kustomer_client
 from surveys.observability import correlated, logger, metrics, tracer

@@ -95,15 +95,13 @@ def _runtime_environment(moto: MotoEndpoint) -> dict[str, str]:
 def _forget_container_caches() -> None:
     """A new runtime is a new deployment: drop what warm containers would have cached.
 
-    Only modules already imported are touched, so that a first import (and Powertools' Logger)
-    sees the function environment, as it does in Lambda."""
-    config, bootstrap = sys.modules.get("surveys.config"), sys.modules.get("surveys.bootstrap")
-    if config is not None:
-        config.settings.cache_clear()
+    The shared layer is touched only when already imported, so that a first import (and
+    Powertools' Logger) sees the function environment, as it does in Lambda."""
+    bootstrap = sys.modules.get("surveys.bootstrap")
     if bootstrap is not None:
-        bootstrap.survey_queue.cache_clear()
-        bootstrap.mailer.cache_clear()
-    powertools_parameters.clear_caches()
+        bootstrap.reset()
+    else:
+        powertools_parameters.clear_caches()
 
 
 @dataclass
@@ -221,7 +219,7 @@ class LocalRuntime:
         # a function's environment (log level, service), as it is in Lambda.
         from surveys.usecases.triggers import activate_trigger, change_trigger, deactivate_trigger
 
-        with self.stack().as_function("ScannerFunction"):
+        with self.stack().as_admin():
             if changes:
                 change_trigger(metric, changes)
             if active:
@@ -231,10 +229,11 @@ class LocalRuntime:
     def import_agents(self) -> Any:
         """What `surveys connect` (and `agents sync`) does with Kustomer's users and teams, so
         that surveys and reports name their agents and teams."""
+        from surveys import bootstrap
         from surveys.usecases.agents import sync_agents_with_stored_key
 
-        with self.stack().as_function("ScannerFunction"):
-            return sync_agents_with_stored_key(datetime.now(UTC))
+        with self.stack().as_admin():
+            return sync_agents_with_stored_key(bootstrap.kustomer_client, datetime.now(UTC))
 
     @property
     def base_url(self) -> str:
@@ -270,11 +269,6 @@ class LocalRuntime:
 
     def write_back(self) -> int:
         return sum(source.poll() for source in self.stream_sources)
-
-    def run_cycle(self, now: datetime | None = None) -> None:
-        self.scan(now)
-        self.deliver()
-        self.write_back()
 
     def sent_emails(self) -> list[SentEmail]:
         backend = get_backend("ses")[ACCOUNT_ID][REGION]

@@ -16,8 +16,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime, SentEmail
+from surveys.domain.branding import Branding
 from surveys.domain.triggers import TriggerSettings
-from surveys.usecases.send_survey import Branding, compose_survey_email
+from surveys.usecases.send_survey import compose_survey_email
 from tests.conftest import SIMULATOR_KEY, start_runtime
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -15,7 +15,7 @@ import pytest
 from cli.main import main
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime
-from surveys.adapters.store import RatingItem
+from surveys.adapters.store.ratings import RatingItem
 from tests.conftest import function_environment
 from tests.integration.helpers import add_due_conversation
 

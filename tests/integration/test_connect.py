@@ -17,7 +17,7 @@ from cli.main import main
 from local.kustomer_sim import KustomerSimulator
 from local.kustomer_sim.simulator import DEFAULT_ROLES
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
-from surveys.adapters.store import find_agent
+from surveys.adapters.store.state import find_agent
 from tests.conftest import TEST_PARAMETERS
 
 KEY_AT_DEPLOY = "REPLACE_ME_WITH_THE_KUSTOMER_API_KEY"

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from local.kustomer_sim import NO_RESPONSE, KustomerSimulator
-from surveys.adapters.kustomer import (
+from surveys.adapters.kustomer.client import KustomerClient
+from surveys.adapters.kustomer.errors import (
     KustomerAuthError,
-    KustomerClient,
     KustomerNotFoundError,
     KustomerOutcomeUnknownError,
     KustomerUnavailableError,

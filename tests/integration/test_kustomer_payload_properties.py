@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
-from surveys.adapters.kustomer import KustomerError, conversation_from_resource
+from surveys.adapters.kustomer.errors import KustomerError
+from surveys.adapters.kustomer.resources import conversation_from_resource
 from surveys.domain.conversations import TriggerRules, survey_eligibility
 from tests.conftest import TEST_PARAMETERS
 from tests.integration.helpers import surveys_by_id

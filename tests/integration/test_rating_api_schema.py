@@ -1,9 +1,10 @@
 """The rating API against its OpenAPI description, over real HTTP.
 
-Schemathesis reads the description that `openapi_document()` in functions/rating_webhook/app.py
-builds from the routes, generates requests from it, sends them to the local runtime's API
-Gateway and checks every answer: never a server error, only the statuses, content types and
-headers the description documents, and requests that break the description refused with a 4xx.
+Schemathesis reads the description that functions/rating_webhook/openapi.py builds from the
+routes of functions/rating_webhook/app.py, generates requests from it, sends them to the local
+runtime's API Gateway and checks every answer: never a server error, only the statuses, content
+types and headers the description documents, and requests that break the description refused
+with a 4xx.
 
 Each operation is tried with tokens Schemathesis makes up (refused), with the token of a survey
 that was really sent (the pages behind it), and, for the forms, with that token from a person's
@@ -17,6 +18,7 @@ import importlib.util
 import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -48,16 +50,21 @@ BROWSER = {
 }
 
 
-def _openapi_document(runtime: LocalRuntime) -> dict[str, Any]:
-    """The description as the deployed function builds it (app.py loaded as the runtime does)."""
+def _load(name: str, runtime: LocalRuntime) -> ModuleType:
+    """A module of functions/rating_webhook/, loaded as the runtime loads the handler."""
     spec = importlib.util.spec_from_file_location(
-        "rating_webhook_openapi", REPO_ROOT / "functions" / "rating_webhook" / "app.py"
+        f"rating_webhook_{name}", REPO_ROOT / "functions" / "rating_webhook" / f"{name}.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     with function_environment(runtime, "RatingWebhookFunction"):
         spec.loader.exec_module(module)
-    document: dict[str, Any] = module.openapi_document()
+    return module
+
+
+def _openapi_document(runtime: LocalRuntime) -> dict[str, Any]:
+    """The description of the routes as the deployed function has them."""
+    document: dict[str, Any] = _load("openapi", runtime).openapi_document(_load("app", runtime).app)
     return document
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime
-from surveys.adapters.kustomer import KustomerClient
+from surveys.adapters.kustomer.client import KustomerClient
 from surveys.adapters.survey_queue import SqsSurveyQueue
 from surveys.usecases.scan import scan_for_due_surveys
 from surveys.usecases.triggers import trigger_settings

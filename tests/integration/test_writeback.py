@@ -12,7 +12,7 @@ from local.kustomer_sim import KustomerSimulator
 from local.recipient import send_form
 from local.runtime.event_sources import DynamoDBStreamSource
 from local.runtime.runtime import LocalRuntime
-from surveys.adapters.kustomer import KustomerClient
+from surveys.adapters.kustomer.client import KustomerClient
 from surveys.domain.metrics import CES
 from surveys.usecases.write_back import write_back_rating
 from tests.conftest import SIMULATOR_KEY, function_environment

@@ -11,7 +11,6 @@ writeback.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,8 +25,8 @@ from local.recipient import send_form
 from local.runtime.events import dynamodb_stream_event
 from local.runtime.runtime import LocalRuntime
 from surveys import bootstrap
-from surveys.adapters.kustomer import KustomerClient
-from surveys.adapters.store import SurveyItem, find_survey
+from surveys.adapters.kustomer.client import KustomerClient
+from surveys.adapters.store.surveys import SurveyItem, find_survey
 from surveys.usecases.reconcile import reconcile_writebacks
 from tests.conftest import SIMULATOR_KEY, function_environment, start_runtime
 from tests.integration.helpers import add_due_conversation, surveys_by_id
@@ -79,16 +78,11 @@ def runtime(
 ) -> Iterator[LocalRuntime]:
     """The local runtime, whose functions' Kustomer client sleeps on the simulated clock."""
 
-    @functools.cache
-    def client_on_the_clock(api_base: str, api_key: str, share: float) -> KustomerClient:
-        return KustomerClient(
-            api_base, api_key, rate_limit_share=share, sleep=clock.sleep, timeout=CLIENT_TIMEOUT
-        )
-
-    monkeypatch.setattr(bootstrap, "_kustomer_client_for", client_on_the_clock)
+    bootstrap.configure_kustomer_client(sleep=clock.sleep, timeout=CLIENT_TIMEOUT)
     local = start_runtime(simulator, BackfillHours="720")
     yield local
     local.stop()
+    bootstrap.configure_kustomer_client()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ invocation's time as it would in Lambda.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import time
 from collections import Counter
@@ -32,8 +31,7 @@ import local.runtime.functions as local_functions
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime
 from surveys import bootstrap
-from surveys.adapters import kustomer
-from surveys.adapters.kustomer import KustomerClient
+from surveys.adapters.kustomer import pacing
 from tests.conftest import SIMULATOR_KEY, start_runtime
 
 RATE_LIMIT_PER_MINUTE = 300  # Kustomer Professional
@@ -92,7 +90,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> SimulatedClock:
     simulated = SimulatedClock()
     # The Lambda deadline (LocalContext) and the client's rate-limit pacing read this clock.
     monkeypatch.setattr(local_functions, "time", SimpleNamespace(monotonic=simulated.monotonic))
-    monkeypatch.setattr(kustomer, "time", SimpleNamespace(monotonic=simulated.monotonic))
+    monkeypatch.setattr(pacing, "time", SimpleNamespace(monotonic=simulated.monotonic))
     return simulated
 
 
@@ -113,18 +111,13 @@ def simulator(clock: SimulatedClock) -> Iterator[KustomerSimulator]:
 def runtime(
     simulator: KustomerSimulator, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalRuntime]:
-    @functools.cache
-    def client_on_the_clock(api_base: str, api_key: str, share: float) -> KustomerClient:
-        return KustomerClient(
-            api_base, api_key, rate_limit_share=share, sleep=clock.sleep, timeout=CLIENT_TIMEOUT
-        )
-
-    monkeypatch.setattr(bootstrap, "_kustomer_client_for", client_on_the_clock)
+    bootstrap.configure_kustomer_client(sleep=clock.sleep, timeout=CLIENT_TIMEOUT)
     local = start_runtime(
         simulator, BackfillHours="720", KustomerRateLimitShare=str(RATE_LIMIT_SHARE)
     )
     yield local
     local.stop()
+    bootstrap.configure_kustomer_client()
 
 
 def seed(simulator: KustomerSimulator, now: datetime, size: int) -> Seeded:

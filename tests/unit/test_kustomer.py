@@ -6,12 +6,10 @@ from types import SimpleNamespace
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from surveys.adapters import kustomer
-from surveys.adapters.kustomer import (
-    RateLimitPacer,
-    conversation_from_resource,
-    kustomer_api_base,
-)
+from surveys.adapters.kustomer import pacing
+from surveys.adapters.kustomer.endpoints import kustomer_api_base
+from surveys.adapters.kustomer.pacing import RateLimitPacer
+from surveys.adapters.kustomer.resources import conversation_from_resource
 from surveys.domain.conversations import TriggerRules, survey_eligibility
 
 
@@ -156,7 +154,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     fake = Clock()
-    monkeypatch.setattr(kustomer, "time", SimpleNamespace(monotonic=fake.monotonic))
+    monkeypatch.setattr(pacing, "time", SimpleNamespace(monotonic=fake.monotonic))
     return fake
 
 

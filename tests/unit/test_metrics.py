@@ -7,10 +7,12 @@ from surveys.domain.metrics import (
     CSAT,
     METRICS,
     NPS,
+    Metric,
     Sentiment,
     UnknownMetricError,
     metric_by_key,
 )
+from surveys.domain.triggers import TriggerSettings
 
 POSITIVE, NEUTRAL, NEGATIVE = Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE
 
@@ -116,19 +118,24 @@ def test_kustomer_attribute_names_carry_their_type_suffix(
     assert metric.comment_attribute == comment_attribute
 
 
+def _question(metric: Metric, company: str) -> str:
+    """The question a trigger without a question of its own asks in English."""
+    return TriggerSettings(metric=metric.key).question_in("en", company)
+
+
 def test_ces_question_names_the_company():
-    assert CES.question_for("Acme") == "Acme made it easy for me to handle my issue."
+    assert _question(CES, "Acme") == "Acme made it easy for me to handle my issue."
 
 
 def test_nps_question_names_the_company():
     assert (
-        NPS.question_for("Acme") == "How likely are you to recommend Acme to a friend or colleague?"
+        _question(NPS, "Acme") == "How likely are you to recommend Acme to a friend or colleague?"
     )
 
 
 def test_csat_question_is_the_same_for_every_company():
-    assert CSAT.question_for("Acme") == "How satisfied are you with the support you received?"
+    assert _question(CSAT, "Acme") == "How satisfied are you with the support you received?"
 
 
 def test_company_names_with_braces_are_inserted_literally():
-    assert CES.question_for("{Brace} & Co").startswith("{Brace} & Co made it easy")
+    assert _question(CES, "{Brace} & Co").startswith("{Brace} & Co made it easy")

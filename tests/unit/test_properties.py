@@ -27,14 +27,14 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from requests.structures import CaseInsensitiveDict
 
-from surveys.adapters import kustomer
-from surveys.adapters.kustomer import (
-    KustomerClient,
+from surveys.adapters.kustomer import client as kustomer_client
+from surveys.adapters.kustomer.client import KustomerClient
+from surveys.adapters.kustomer.errors import (
     KustomerError,
     KustomerOutcomeUnknownError,
     KustomerUnavailableError,
-    conversation_from_resource,
 )
+from surveys.adapters.kustomer.resources import conversation_from_resource
 from surveys.domain.conversations import Conversation, TriggerRules, survey_eligibility
 from surveys.domain.tokens import (
     ExpiredTokenError,
@@ -298,7 +298,7 @@ class _UncountedMetrics:
 @pytest.fixture(autouse=True, scope="module")
 def _uncounted_metrics() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kustomer, "metrics", _UncountedMetrics())
+        patch.setattr(kustomer_client, "metrics", _UncountedMetrics())
         yield
 
 

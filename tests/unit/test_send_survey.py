@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from surveys.domain import i18n
+from surveys.domain.branding import Branding
 from surveys.domain.metrics import CES, CSAT, NPS
 from surveys.domain.tokens import (
     ExpiredTokenError,
@@ -15,7 +16,7 @@ from surveys.domain.tokens import (
     verify_survey_token,
 )
 from surveys.domain.triggers import TriggerSettings
-from surveys.usecases.send_survey import Branding, compose_survey_email, usable_address
+from surveys.usecases.send_survey import compose_survey_email, usable_address
 
 KEY = b"s" * 32
 EXPIRES = datetime(2024, 6, 9, 12, 0, tzinfo=UTC)

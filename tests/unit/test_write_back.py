@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from surveys.adapters.store import RatingItem
+from surveys.adapters.store.ratings import RatingItem
 from surveys.domain.metrics import CES, CSAT, NPS
 from surveys.usecases.record_rating import COMMENT_LIMIT
 from surveys.usecases.write_back import RatingVersion, compose_note, note_reference

@@ -1,62 +1,99 @@
-"""Builds the adapters once per Lambda container from the settings and the secrets."""
+"""Builds the adapters from the settings and the secrets, once per Lambda container: each is
+kept for as long as what it was built from stays the same."""
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+import os
+from functools import lru_cache
+from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
-from surveys.adapters.kustomer import KustomerClient, kustomer_api_base
+from surveys.adapters.kustomer.client import KustomerClient
+from surveys.adapters.kustomer.endpoints import kustomer_api_base
 from surveys.adapters.mailer import SesMailer
 from surveys.adapters.secrets import read_secret
 from surveys.adapters.survey_queue import SqsSurveyQueue
-from surveys.config import ConfigurationError, settings
-from surveys.usecases.send_survey import Branding
+from surveys.config import settings
+from surveys.domain.branding import Branding
 
 AWS_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
+# Extra KustomerClient arguments for every client built from now on: tests and benchmarks run
+# the client on a simulated clock.
+_kustomer_client_options: dict[str, Any] = {}
 
-@lru_cache(maxsize=1)
+
+def configure_kustomer_client(**options: Any) -> None:
+    """Build every Kustomer client from now on with these extra arguments (e.g. `sleep`); no
+    arguments go back to the defaults."""
+    _kustomer_client_options.clear()
+    _kustomer_client_options.update(options)
+    _kustomer_client_for.cache_clear()
+
+
+def reset() -> None:
+    """Forget every adapter and cached secret, as a new container would: for the local runtime
+    starting a new deployment, and for the admin's commands switching stacks."""
+    for cached in (_kustomer_client_for, _aws_client, _survey_queue, _mailer):
+        cached.cache_clear()
+    parameters.clear_caches()
+
+
+@lru_cache(maxsize=4)
 def _kustomer_client_for(api_base: str, api_key: str, share: float) -> KustomerClient:
-    return KustomerClient(api_base, api_key, rate_limit_share=share)
+    return KustomerClient(api_base, api_key, rate_limit_share=share, **_kustomer_client_options)
 
 
 def kustomer_client() -> KustomerClient:
     """The container's client; rebuilt only when the key in Secrets Manager changes."""
     current = settings()
     return _kustomer_client_for(
-        kustomer_api_base(current.kustomer_org_url),
-        read_secret(current.kustomer_api_key_secret),
+        kustomer_api_base(current.need("kustomer_org_url")),
+        read_secret(current.need("kustomer_api_key_secret")),
         current.kustomer_rate_limit_share,
     )
 
 
 def link_signing_key() -> bytes:
-    return read_secret(settings().link_signing_key_secret).encode("utf-8")
+    return read_secret(settings().need("link_signing_key_secret")).encode("utf-8")
 
 
-@cache
+@lru_cache(maxsize=8)
+def _aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
+    return boto3.client(service, config=AWS_CLIENT_CONFIG)  # type: ignore[call-overload]
+
+
+def aws_client(service: str) -> Any:
+    """A boto3 client for the region and endpoint of the environment as it is now."""
+    return _aws_client(service, os.environ.get("AWS_REGION"), os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@lru_cache(maxsize=4)
+def _survey_queue(queue_url: str) -> SqsSurveyQueue:
+    return SqsSurveyQueue(aws_client("sqs"), queue_url)
+
+
 def survey_queue() -> SqsSurveyQueue:
-    return SqsSurveyQueue(
-        boto3.client("sqs", config=AWS_CLIENT_CONFIG), settings().survey_queue_url
-    )
+    return _survey_queue(settings().need("survey_queue_url"))
 
 
-@cache
+@lru_cache(maxsize=4)
+def _mailer(configuration_set: str) -> SesMailer:
+    return SesMailer(aws_client("sesv2"), configuration_set)
+
+
 def mailer() -> SesMailer:
-    return SesMailer(
-        boto3.client("sesv2", config=AWS_CLIENT_CONFIG), settings().ses_configuration_set
-    )
+    return _mailer(settings().need("ses_configuration_set"))
 
 
 def branding() -> Branding:
     current = settings()
-    if not current.public_base_url:
-        raise ConfigurationError("PUBLIC_BASE_URL is empty: survey links would have no host")
     return Branding(
-        company_name=current.company_name,
-        sender_name=current.sender_name,
-        sender_address=current.sender_address,
-        public_base_url=current.public_base_url,
+        company_name=current.need("company_name"),
+        sender_name=current.need("sender_name"),
+        sender_address=current.need("sender_address"),
+        public_base_url=current.need("public_base_url"),
     )

@@ -4,6 +4,7 @@ on buttons, so it must contrast with white as WCAG 2.2 asks of normal text (1.4.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 DEFAULT_BRAND_COLOR = "#1f5fbf"
 MINIMUM_CONTRAST = 4.5
@@ -35,3 +36,14 @@ def brand_color_problem(color: str) -> str | None:
             f"{MINIMUM_CONTRAST}:1, so pick a darker colour"
         )
     return None
+
+
+@dataclass(frozen=True)
+class Branding:
+    """How survey emails present the company, from the deploy parameters; a trigger's own
+    settings take precedence."""
+
+    company_name: str
+    sender_name: str
+    sender_address: str
+    public_base_url: str

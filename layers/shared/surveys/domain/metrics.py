@@ -1,4 +1,5 @@
-"""The three survey metrics: question, scale, labels, and how a score counts."""
+"""The three survey metrics: scale, labels, and how a score counts (the questions, in every
+language, are in surveys/domain/i18n.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ class Sentiment(StrEnum):
 class Metric:
     key: str
     name: str
-    question: str
     lowest: int
     highest: int
     score_labels: dict[int, str]
@@ -36,9 +36,6 @@ class Metric:
     def comment_attribute(self) -> str:
         return f"{self.key}CommentTxt"
 
-    def question_for(self, company_name: str) -> str:
-        return self.question.format(company=company_name)
-
     def is_valid_score(self, score: int) -> bool:
         return self.lowest <= score <= self.highest
 
@@ -56,7 +53,6 @@ class Metric:
 CES = Metric(
     key="ces",
     name="Customer Effort Score",
-    question="{company} made it easy for me to handle my issue.",
     lowest=1,
     highest=7,
     score_labels={
@@ -75,7 +71,6 @@ CES = Metric(
 CSAT = Metric(
     key="csat",
     name="Customer Satisfaction",
-    question="How satisfied are you with the support you received?",
     lowest=1,
     highest=5,
     score_labels={
@@ -92,7 +87,6 @@ CSAT = Metric(
 NPS = Metric(
     key="nps",
     name="Net Promoter Score",
-    question="How likely are you to recommend {company} to a friend or colleague?",
     lowest=0,
     highest=10,
     score_labels={0: "Not at all likely", 10: "Extremely likely"},

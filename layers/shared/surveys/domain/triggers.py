@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from surveys.domain import i18n
 from surveys.domain.branding import DEFAULT_BRAND_COLOR, brand_color_problem
 from surveys.domain.conversations import TriggerRules
 from surveys.domain.metrics import Metric, metric_by_key
@@ -245,7 +246,12 @@ class TriggerSettings(BaseModel):
     def comment_attribute_name(self) -> str:
         return self.comment_attribute or self.metric_definition.comment_attribute
 
-    def question_for(self, company_name: str) -> str:
+    def company(self, deployed_name: str) -> str:
+        """The company as this trigger names it, else as the stack's CompanyName does."""
+        return self.company_name or deployed_name
+
+    def question_in(self, language: str, company: str) -> str:
+        """The trigger's own question, else the metric's question in `language`."""
         if self.question:
-            return self.question.replace("{company}", company_name)
-        return self.metric_definition.question_for(company_name)
+            return self.question.replace("{company}", company)
+        return i18n.question(self.metric_definition, language, company)

@@ -8,30 +8,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from pynamodb.models import Model
-
-from surveys.adapters.kustomer import (
-    LIST_TEAMS,
-    LIST_USERS,
-    KustomerAuthError,
-    KustomerClient,
-    KustomerTeam,
-    KustomerUser,
-)
+from surveys.adapters.kustomer.client import KustomerClient
+from surveys.adapters.kustomer.errors import KustomerAuthError
+from surveys.adapters.kustomer.permissions import LIST_TEAMS, LIST_USERS
 from surveys.adapters.secrets import MissingSecretError
-from surveys.adapters.store import (
+from surveys.adapters.store.state import (
     AgentItem,
     TeamItem,
-    agent_key,
     all_agents,
     all_teams,
-    team_key,
+    forget_imported,
+    save_agent,
+    save_team,
 )
-from surveys.bootstrap import kustomer_client
 from surveys.observability import logger
 
 Source = TypeVar("Source")
-Stored = TypeVar("Stored", bound=Model)
+Stored = TypeVar("Stored", AgentItem, TeamItem)
 View = TypeVar("View")
 
 
@@ -85,18 +78,8 @@ def _agent(item: AgentItem) -> Agent:
     return Agent(item.user_id, item.name, item.email, item.synced_at)
 
 
-def _item(user: KustomerUser, now: datetime) -> AgentItem:
-    return AgentItem(
-        agent_key(user.id), user_id=user.id, name=user.name, email=user.email, synced_at=now
-    )
-
-
 def _team(item: TeamItem) -> Team:
     return Team(item.team_id, item.name, item.synced_at)
-
-
-def _team_item(team: KustomerTeam, now: datetime) -> TeamItem:
-    return TeamItem(team_key(team.id), team_id=team.id, name=team.name, synced_at=now)
 
 
 def imported_agents() -> list[Agent]:
@@ -118,7 +101,7 @@ def _mirror(
     stored: dict[str, Stored],
     *,
     same: Callable[[Stored, Source], bool],
-    make: Callable[[Source], Stored],
+    save: Callable[[Source], Stored],
     view: Callable[[Stored], View],
 ) -> _Mirrored[View]:
     """Make the stored items match Kustomer's: save new and changed ones, delete gone ones.
@@ -128,15 +111,14 @@ def _mirror(
         item = stored.get(key)
         if item is not None and same(item, source):
             continue
-        replacement = make(source)
-        replacement.save()
+        replacement = save(source)
         if item is None:
             added.append(view(replacement))
         else:
             changed.append((view(item), view(replacement)))
     for key, item in stored.items():
         if key not in wanted:
-            item.delete()
+            forget_imported(item)
             removed.append(view(item))
     unchanged = len(wanted) - len(added) - len(changed)
     return _Mirrored(tuple(added), tuple(changed), tuple(removed), unchanged)
@@ -149,7 +131,7 @@ def sync_agents(client: KustomerClient, now: datetime) -> AgentSyncReport:
         {user.id: user for user in client.users() if user.is_agent},
         {item.user_id: item for item in all_agents()},
         same=lambda item, user: (item.name, item.email) == (user.name, user.email),
-        make=lambda user: _item(user, now),
+        save=lambda user: save_agent(user.id, user.name, user.email, now),
         view=_agent,
     )
     report = AgentSyncReport(
@@ -177,7 +159,7 @@ def sync_teams(client: KustomerClient, now: datetime) -> TeamSyncReport:
         {team.id: team for team in client.teams()},
         {item.team_id: item for item in all_teams()},
         same=lambda item, team: item.name == team.name,
-        make=lambda team: _team_item(team, now),
+        save=lambda team: save_team(team.id, team.name, now),
         view=_team,
     )
     report = TeamSyncReport(teams.added, teams.changed, teams.removed, teams.unchanged)
@@ -193,10 +175,12 @@ def sync_teams(client: KustomerClient, now: datetime) -> TeamSyncReport:
     return report
 
 
-def sync_agents_with_stored_key(now: datetime) -> AgentSyncReport:
-    """`agents sync`: the same sync, with the key `connect` stored."""
+def sync_agents_with_stored_key(
+    stored_key_client: Callable[[], KustomerClient], now: datetime
+) -> AgentSyncReport:
+    """`agents sync`: the same sync, with a client on the key `connect` stored."""
     try:
-        return sync_agents(kustomer_client(), now)
+        return sync_agents(stored_key_client(), now)
     except MissingSecretError:
         raise AgentSyncError("no Kustomer API key is stored yet: run `surveys connect`") from None
     except KustomerAuthError as error:

@@ -9,17 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from surveys.adapters.kustomer import (
+from surveys.adapters.kustomer.client import KustomerClient
+from surveys.adapters.kustomer.endpoints import kustomer_api_base
+from surveys.adapters.kustomer.errors import (
+    KustomerAuthError,
+    KustomerError,
+    KustomerUnavailableError,
+)
+from surveys.adapters.kustomer.permissions import (
     ACCESS_CHECKS,
     DEFINE_CUSTOM_ATTRIBUTES,
     AccessCheck,
-    ApiKeyIdentity,
-    KustomerAuthError,
-    KustomerClient,
-    KustomerError,
-    KustomerUnavailableError,
-    kustomer_api_base,
 )
+from surveys.adapters.kustomer.resources import ApiKeyIdentity
 from surveys.adapters.secrets import store_secret
 from surveys.config import settings
 from surveys.domain.metrics import METRICS
@@ -27,7 +29,7 @@ from surveys.observability import logger
 from surveys.usecases.agents import AgentSyncReport, sync_agents
 from surveys.usecases.triggers import trigger_settings
 
-# The role set the product asks for (DESIGN.md, as Nicereply's Kustomer set-up does); it covers
+# The role set the README asks the admin for, as Nicereply's Kustomer integration does; it covers
 # every call the system makes.
 RECOMMENDED_ROLES = ("org.admin.read", "org.admin.write", "org.user.read", "org.user.write")
 
@@ -132,12 +134,12 @@ def _ensure_attributes(client: KustomerClient) -> tuple[dict[str, str], dict[str
 
 def connect(api_key: str, org_url: str | None, now: datetime) -> ConnectReport:
     deployed = settings()
-    api_base = api_base_for(org_url, deployed.kustomer_org_url)
+    api_base = api_base_for(org_url, deployed.need("kustomer_org_url"))
     client = KustomerClient(api_base, api_key, rate_limit_share=deployed.kustomer_rate_limit_share)
     try:
         identity = _verify_key(client, api_base)
         created, present = _ensure_attributes(client)
-        stored = store_secret(deployed.kustomer_api_key_secret, api_key)
+        stored = store_secret(deployed.need("kustomer_api_key_secret"), api_key)
         agents = sync_agents(client, now)
     except KustomerUnavailableError as error:
         raise ConnectError(
@@ -159,7 +161,7 @@ def connect(api_key: str, org_url: str | None, now: datetime) -> ConnectReport:
         checked=ACCESS_CHECKS,
         attributes_created=created,
         attributes_present=present,
-        secret_id=deployed.kustomer_api_key_secret,
+        secret_id=deployed.need("kustomer_api_key_secret"),
         key_stored=stored,
         agents=agents,
     )

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from pydantic import ValidationError
 
-from surveys.adapters.store import SuppressionReason, find_survey, suppress_address
+from surveys.adapters.store.suppressions import SuppressionReason, suppress_address
+from surveys.adapters.store.surveys import find_survey
 from surveys.domain.ses_events import SesEvent
 from surveys.observability import logger, mask_email
 

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from surveys.adapters.kustomer import (
+from surveys.adapters.kustomer.errors import (
     KustomerAuthError,
     KustomerError,
     KustomerOutcomeUnknownError,
     KustomerUnavailableError,
 )
-from surveys.adapters.store import pending_suppression_note_addresses, pending_writeback_ids
+from surveys.adapters.store.suppressions import pending_suppression_note_addresses
+from surveys.adapters.store.surveys import pending_writeback_ids
 from surveys.usecases.suppression_notes import post_suppression_note
 from surveys.usecases.write_back import (
     LONGEST_INVOCATION,

@@ -15,18 +15,14 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from surveys.adapters.store import (
+from surveys.adapters.store.ratings import (
     RatingItem,
-    RatingVersionEntry,
-    SurveyItem,
-    VoteItem,
     find_rating,
-    hold_votes,
-    new_vote_id,
-    save_rating_marking_writeback_due,
-    votes_since,
+    save_rating_version,
     withdraw_unwritten_rating,
 )
+from surveys.adapters.store.surveys import SurveyItem
+from surveys.adapters.store.votes import VoteItem, hold_votes, keep_vote, record_vote, votes_since
 from surveys.domain import i18n
 from surveys.domain.metrics import Metric
 from surveys.domain.tokens import TokenPurpose
@@ -124,13 +120,6 @@ def _change_refusal(
     return None
 
 
-def _question(survey: SurveyItem, trigger: TriggerSettings, company_name: str) -> str:
-    company = trigger.company_name or company_name
-    if trigger.question:
-        return trigger.question.replace("{company}", company)
-    return i18n.question(trigger.metric_definition, _language(survey, trigger), company)
-
-
 def unreadable_answer_page(accept_language: str | None) -> Page:
     return problem_page(
         400, "unreadable_heading", "unreadable_explanation", i18n.preferred(accept_language)
@@ -154,7 +143,7 @@ def _rating_page(
         status,
         language,
         trigger.brand_color,
-        question=_question(survey, trigger, company_name),
+        question=trigger.question_in(language, trigger.company(company_name)),
         chosen=chosen,
         scale=[(score, i18n.score_label(metric, score, language)) for score in metric.scores],
         comment=comment,
@@ -205,35 +194,20 @@ def _save_rating(
     `forget_versions_from` leaves versions from that one on out of the history, so that the
     writeback never notes them (the votes of a burst)."""
     for _ in range(3):
-        rating = find_rating(survey.survey_id)
-        if rating is None:
-            rating = RatingItem(
-                survey.survey_id,
-                conversation_id=survey.conversation_id,
-                metric=survey.metric,
-                score=score,
-                comment=comment,
-                rated_at=now,
-                updated_at=now,
-            )
-            changed = False
-        elif rating.score == score and rating.comment == comment:
-            return rating, False
-        else:
-            rating.score, rating.comment, rating.updated_at = score, comment, now
-            changed = True
-        new_version = int(rating.version or 0) + 1
-        history = [
-            entry
-            for entry in rating.history or []
-            if forget_versions_from is None or int(entry.version) < forget_versions_from
-        ]
-        rating.history = [
-            *history[-(KEPT_RATING_VERSIONS - 1) :],
-            RatingVersionEntry(version=new_version, score=score, comment=comment, rated_at=now),
-        ]
-        if save_rating_marking_writeback_due(rating, survey, new_version, now):
-            return rating, changed
+        previous = find_rating(survey.survey_id)
+        if previous is not None and (previous.score, previous.comment) == (score, comment):
+            return previous, False
+        rating = save_rating_version(
+            survey,
+            previous,
+            score=score,
+            comment=comment,
+            now=now,
+            keep_versions=KEPT_RATING_VERSIONS,
+            forget_versions_from=forget_versions_from,
+        )
+        if rating is not None:
+            return rating, previous is not None
         # Two submissions raced (a double click): read again and apply this one on top.
     raise RuntimeError(f"rating for {survey.survey_id} kept changing under us")
 
@@ -320,27 +294,30 @@ def submit_rating(
     except RefusedLinkError as refused:
         return refused.page
     comment = clean_comment(comment_text)
-    vote = VoteItem(
-        survey.survey_id,
-        new_vote_id(now),
-        received_at=now,
-        score=score,
-        verdict=VoteVerdict.RECEIVED.value,
-        reasons=[],
-        sent_by=signals.sent_by,
-        user_agent=signals.user_agent or None,
-        comment_length=len(comment or ""),
-    )
-    log_keys = {"survey_id": survey.survey_id, "vote_id": vote.vote_id, "score": score}
+
+    def vote(verdict: VoteVerdict, reasons: list[str]) -> VoteItem:
+        return record_vote(
+            survey.survey_id,
+            now,
+            score=score,
+            verdict=verdict,
+            reasons=reasons,
+            sent_by=signals.sent_by,
+            user_agent=signals.user_agent or None,
+            comment_length=len(comment or ""),
+        )
+
+    log_keys = {"survey_id": survey.survey_id, "score": score}
     suspect = VoteOutcome(survey.survey_id, metric.key, score, VoteEffect.SUSPECT)
     not_a_person = not_a_persons_browser(signals)
     existing = find_rating(survey.survey_id)
     refusal = _change_refusal(existing, trigger, now)
     if not_a_person or refusal:
-        vote.verdict = VoteVerdict.DROPPED.value
-        vote.reasons = not_a_person or [f"answer can no longer be changed ({refusal})"]
-        vote.save()
-        logger.info("Vote dropped", extra={**log_keys, "reasons": vote.reasons})
+        reasons = not_a_person or [f"answer can no longer be changed ({refusal})"]
+        dropped = vote(VoteVerdict.DROPPED, reasons)
+        logger.info(
+            "Vote dropped", extra={**log_keys, "vote_id": dropped.vote_id, "reasons": reasons}
+        )
         if refusal:
             return problem_page(
                 409, "already_recorded_heading", refusal, language, trigger.brand_color
@@ -356,21 +333,16 @@ def submit_rating(
         )
         return replace(page, vote=suspect)
     # On record before it is judged, so that votes arriving at the same moment see each other.
-    vote.save()
-    burst = _burst(vote, now)
+    received = vote(VoteVerdict.RECEIVED, [])
+    log_keys["vote_id"] = received.vote_id
+    burst = _burst(received, now)
     if burst:
         _hold(survey, burst, now)
         return replace(_held_page(survey, trigger), vote=suspect)
     rating, changed = _save_rating(survey, score, comment, now)
-    vote.update(
-        actions=[
-            VoteItem.verdict.set(VoteVerdict.KEPT.value),
-            VoteItem.reasons.set([f"sent by a person's browser ({signals.sent_by})"]),
-            VoteItem.rating_version.set(int(rating.version or 1)),
-        ]
-    )
+    keep_vote(received, f"sent by a person's browser ({signals.sent_by})", int(rating.version or 1))
     # Judged again after counting: a vote of the same burst may have been saved meanwhile.
-    burst = _burst(vote, now)
+    burst = _burst(received, now)
     if burst:
         _hold(survey, burst, now)
         return replace(_held_page(survey, trigger), vote=suspect)
@@ -387,7 +359,7 @@ def submit_rating(
         comment=comment,
         changed=changed,
         reads_every_answer=i18n.page_text(
-            "reads_every_answer", language, company=trigger.company_name or company_name
+            "reads_every_answer", language, company=trigger.company(company_name)
         ),
         can_change=trigger.rating_changes_allowed,
     )

@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from surveys.adapters.store import all_agents, all_teams, latest_scores, sent_surveys
+from surveys.adapters.store.ratings import latest_scores
+from surveys.adapters.store.state import all_agents, all_teams
+from surveys.adapters.store.surveys import sent_surveys
 from surveys.domain.metrics import Metric, metric_by_key
 from surveys.domain.scoring import ScoreSummary
 

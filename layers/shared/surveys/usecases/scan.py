@@ -14,14 +14,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from surveys.adapters.kustomer import ConversationPage, KustomerUnavailableError
-from surveys.adapters.store import (
+from surveys.adapters.kustomer.errors import KustomerUnavailableError
+from surveys.adapters.kustomer.resources import ConversationPage
+from surveys.adapters.store.state import (
     ScanStateItem,
-    existing_survey_ids,
     find_scan_state,
-    record_queued_survey,
-    scan_state_key,
+    new_scan_state,
+    save_scan_state,
 )
+from surveys.adapters.store.surveys import existing_survey_ids, record_queued_survey
 from surveys.domain.conversations import (
     Conversation,
     TriggerRules,
@@ -106,11 +107,8 @@ def _load_or_start(trigger: TriggerSettings) -> ScanStateItem:
     state = find_scan_state(metric.key)
     if state is None:
         activated_at = trigger.activated_at or datetime.now(UTC)
-        state = ScanStateItem(
-            scan_state_key(metric.key),
-            activated_at=activated_at,
-            watermark=first_watermark(activated_at, trigger.delay, trigger.backfill),
-            tie_page=1,
+        state = new_scan_state(
+            metric.key, activated_at, first_watermark(activated_at, trigger.delay, trigger.backfill)
         )
         logger.info(
             "Scanning activated",
@@ -179,7 +177,7 @@ def scan_for_due_surveys(
     state.last_scan_at = now
     if window.is_empty:
         report.complete = True
-        state.save()
+        save_scan_state(state)
         return report
 
     while True:
@@ -220,7 +218,7 @@ def scan_for_due_surveys(
         else:
             # A whole page shares the watermark's updatedAt: step through that tie by page.
             state.tie_page += 1
-        state.save()
-    state.save()
+        save_scan_state(state)
+    save_scan_state(state)
     report.lag_seconds = scan_lag(state.watermark, now, rules.quiet_period).total_seconds()
     return report

@@ -17,21 +17,27 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Protocol
 
-from surveys.adapters.kustomer import Customer, KustomerNotFoundError
+from surveys.adapters.kustomer.errors import KustomerNotFoundError
+from surveys.adapters.kustomer.resources import Customer
 from surveys.adapters.mailer import RecipientRejectedError
-from surveys.adapters.store import (
-    SurveyItem,
-    SurveyStatus,
+from surveys.adapters.store.state import (
     claim_customer_contact,
     find_agent,
-    find_suppression,
-    find_survey,
     find_team,
     release_customer_contact,
+)
+from surveys.adapters.store.suppressions import find_suppression
+from surveys.adapters.store.surveys import (
+    SurveyItem,
+    SurveyStatus,
+    find_survey,
+    record_sent,
+    record_skipped,
     survey_from_request,
 )
 from surveys.adapters.templates import render
 from surveys.domain import i18n
+from surveys.domain.branding import Branding
 from surveys.domain.metrics import Metric
 from surveys.domain.skip_reasons import SkipReason
 from surveys.domain.survey_request import SurveyRequest
@@ -50,16 +56,6 @@ class Mailer(Protocol):
 
 class LaterQueue(Protocol):
     def send_later(self, request: SurveyRequest, delay_seconds: float) -> None: ...
-
-
-@dataclass(frozen=True)
-class Branding:
-    """The deploy parameters; a trigger's own settings take precedence."""
-
-    company_name: str
-    sender_name: str
-    sender_address: str
-    public_base_url: str
 
 
 # The outcome of a survey that an earlier delivery of its message already sent or skipped.
@@ -143,7 +139,7 @@ def compose_survey_email(
     signing_key: bytes,
 ) -> EmailMessage:
     metric = trigger.metric_definition
-    company = trigger.company_name or branding.company_name
+    company = trigger.company(branding.company_name)
     greeting = (
         i18n.email_text("greeting", language, name=customer_name)
         if customer_name
@@ -152,9 +148,7 @@ def compose_survey_email(
     context = {
         "metric": metric,
         "language": language,
-        "question": trigger.question.replace("{company}", company)
-        if trigger.question
-        else i18n.question(metric, language, company),
+        "question": trigger.question_in(language, company),
         "company_name": company,
         "greeting": greeting,
         "intro": trigger.intro_text or i18n.email_text("intro", language, company=company),
@@ -198,31 +192,17 @@ def compose_survey_email(
     return message
 
 
-def _finish(
-    survey: SurveyItem,
-    status: SurveyStatus,
-    now: datetime,
-    skipped_because: SkipReason | None = None,
-    **fields: object,
-) -> SendOutcome:
-    survey.status = status.value
-    for name, value in fields.items():
-        setattr(survey, name, value)
-    if status is SurveyStatus.SENT:
-        survey.sent_at = now
-    survey.save()
-    reason = fields.get("skip_reason")
+def _skipped(survey: SurveyItem, because: SkipReason, reason: str) -> SendOutcome:
+    record_skipped(survey, reason)
     logger.info(
-        f"Survey {status.value}",
+        "Survey skipped",
         extra={
             "survey_id": survey.survey_id,
             "conversation_id": survey.conversation_id,
             "reason": reason,
         },
     )
-    return SendOutcome(
-        survey.survey_id, status.value, str(reason) if reason else None, skipped_because
-    )
+    return SendOutcome(survey.survey_id, SurveyStatus.SKIPPED.value, reason, because)
 
 
 def _agent_name(user_id: str | None) -> str | None:
@@ -250,37 +230,23 @@ def send_survey(
     if survey.status != SurveyStatus.QUEUED.value:
         return SendOutcome(survey.survey_id, survey.status, ALREADY_HANDLED)
     if not trigger.active:
-        return _finish(
-            survey,
-            SurveyStatus.SKIPPED,
-            now,
-            SkipReason.TRIGGER_INACTIVE,
-            skip_reason="trigger inactive when sending",
-        )
+        return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending")
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerNotFoundError:
-        return _finish(
-            survey,
-            SurveyStatus.SKIPPED,
-            now,
-            SkipReason.CUSTOMER_NOT_FOUND,
-            skip_reason="customer not found in Kustomer",
-        )
+        return _skipped(survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer")
     recipient, problem = usable_address(customer.emails)
     if recipient is None:
         missing = (
             SkipReason.INVALID_EMAIL_ADDRESS if customer.emails else SkipReason.NO_EMAIL_ADDRESS
         )
-        return _finish(survey, SurveyStatus.SKIPPED, now, missing, skip_reason=problem)
+        return _skipped(survey, missing, str(problem))
     suppression = find_suppression(recipient)
     if suppression is not None:
-        return _finish(
+        return _skipped(
             survey,
-            SurveyStatus.SKIPPED,
-            now,
             SkipReason.ADDRESS_SUPPRESSED,
-            skip_reason=f"address {suppression.reason}: no survey is sent to it again",
+            f"address {suppression.reason}: no survey is sent to it again",
         )
     if trigger.send_window is not None:
         opens_at = trigger.send_window.opens_after(now, customer.time_zone)
@@ -297,12 +263,10 @@ def send_survey(
     if trigger.fatigue_days and not claim_customer_contact(
         request.customer_id, survey.survey_id, now, trigger.fatigue_days
     ):
-        return _finish(
+        return _skipped(
             survey,
-            SurveyStatus.SKIPPED,
-            now,
             SkipReason.RECENTLY_SURVEYED,
-            skip_reason=f"customer already surveyed within {trigger.fatigue_days} days",
+            f"customer already surveyed within {trigger.fatigue_days} days",
         )
     language = survey_language(trigger, customer)
     message = compose_survey_email(
@@ -319,13 +283,7 @@ def send_survey(
         message_id = mailer.send(message)
     except RecipientRejectedError as error:
         release_customer_contact(request.customer_id, survey.survey_id)
-        return _finish(
-            survey,
-            SurveyStatus.SKIPPED,
-            now,
-            SkipReason.SES_REJECTED,
-            skip_reason=f"SES rejected the email: {error}",
-        )
+        return _skipped(survey, SkipReason.SES_REJECTED, f"SES rejected the email: {error}")
     except Exception:
         release_customer_contact(request.customer_id, survey.survey_id)
         raise
@@ -333,9 +291,8 @@ def send_survey(
         "Survey email accepted by SES",
         extra={"survey_id": survey.survey_id, "recipient": mask_email(recipient)},
     )
-    return _finish(
+    record_sent(
         survey,
-        SurveyStatus.SENT,
         now,
         recipient=recipient,
         message_id=message_id,
@@ -344,3 +301,8 @@ def send_survey(
         team_name=_team_name(request.assigned_team_id),
         links_expire_at=now + trigger.link_lifetime,
     )
+    logger.info(
+        "Survey sent",
+        extra={"survey_id": survey.survey_id, "conversation_id": survey.conversation_id},
+    )
+    return SendOutcome(survey.survey_id, SurveyStatus.SENT.value)

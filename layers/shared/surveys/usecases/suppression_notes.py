@@ -9,8 +9,14 @@ lost answer looks for the note's reference line instead of posting a second one.
 
 from __future__ import annotations
 
-from surveys.adapters.kustomer import KustomerNotFoundError
-from surveys.adapters.store import SuppressionItem, SuppressionReason, find_suppression
+from surveys.adapters.kustomer.errors import KustomerNotFoundError
+from surveys.adapters.store.suppressions import (
+    SuppressionItem,
+    SuppressionReason,
+    begin_suppression_note,
+    find_suppression,
+    settle_suppression_note,
+)
 from surveys.observability import logger
 from surveys.usecases.write_back import KustomerWriter, escaped_for_note
 
@@ -52,7 +58,7 @@ def post_suppression_note(address: str, kustomer: KustomerWriter) -> bool:
         return False
     try:
         if not (item.note_attempted and _already_posted(kustomer, item)):
-            item.update(actions=[SuppressionItem.note_attempted.set("yes")])
+            begin_suppression_note(item)
             kustomer.create_note(item.conversation_id, compose_suppression_note(item))
     except KustomerNotFoundError as error:
         # The conversation was deleted: nobody is left to read the note.
@@ -60,7 +66,7 @@ def post_suppression_note(address: str, kustomer: KustomerWriter) -> bool:
             "Conversation is gone; suppression not noted",
             extra={"survey_id": item.survey_id, "reason": error.detail},
         )
-        item.update(actions=[SuppressionItem.note_pending.remove()])
+        settle_suppression_note(item)
         return False
-    item.update(actions=[SuppressionItem.note_pending.remove()])
+    settle_suppression_note(item)
     return True

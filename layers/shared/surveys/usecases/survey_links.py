@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from surveys.adapters.store import SurveyItem, SurveyStatus, find_survey
+from surveys.adapters.store.surveys import SurveyItem, SurveyStatus, find_survey
 from surveys.domain.tokens import (
     ExpiredTokenError,
     InvalidTokenError,

@@ -10,15 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from pynamodb.exceptions import PutError
 
-from surveys.adapters.store import (
+from surveys.adapters.store.state import (
     TriggerItem,
     all_triggers,
-    find_scan_state,
     find_trigger,
-    is_condition_failure,
-    trigger_key,
+    forget_scan_state,
+    save_trigger,
 )
 from surveys.config import settings
 from surveys.domain.metrics import metric_by_key
@@ -69,16 +67,9 @@ def _store(metric_key: str, change: dict[str, Any]) -> TriggerSettings:
             updated = TriggerSettings.model_validate({**current.model_dump(), **change})
         except ValidationError as error:
             raise TriggerSettingsError(_readable(error)) from None
-        if item is None:
-            item = TriggerItem(trigger_key(metric_key), settings="")
-        item.settings = updated.model_dump_json()
-        try:
-            item.save()
-        except PutError as error:
-            if is_condition_failure(error):  # changed by someone else meanwhile: apply on top
-                continue
-            raise
-        return updated
+        if save_trigger(metric_key, updated.model_dump_json(), item):
+            return updated
+        # Changed by someone else meanwhile: read again and apply the change on top.
     raise TriggerSettingsError(f"the {metric_key} trigger keeps changing; try again")
 
 
@@ -99,9 +90,7 @@ def activate_trigger(metric_key: str, now: datetime) -> TriggerSettings:
     state restarts, so a trigger that was off for a while does not flood the gap."""
     metric = metric_by_key(metric_key).key
     updated = _store(metric, {"active": True, "activated_at": now})
-    state = find_scan_state(metric)
-    if state is not None:
-        state.delete()
+    forget_scan_state(metric)
     logger.info("Trigger activated", extra={"metric": metric, "activated_at": now.isoformat()})
     return updated
 

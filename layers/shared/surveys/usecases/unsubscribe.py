@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from surveys.adapters.store import (
-    SuppressionReason,
-    SurveyItem,
-    suppress_address,
-)
+from surveys.adapters.store.suppressions import SuppressionReason, suppress_address
+from surveys.adapters.store.surveys import SurveyItem
 from surveys.domain import i18n
 from surveys.domain.tokens import (
     TokenPurpose,
@@ -59,7 +56,7 @@ def _confirm_page(
         explanation=i18n.page_text(
             "unsubscribe_explanation",
             language,
-            company=trigger.company_name or company_name,
+            company=trigger.company(company_name),
             address=address,
         ),
         notice=i18n.page_text("unsubscribe_confirm_notice", language) if notice else None,
@@ -123,7 +120,7 @@ def unsubscribe(
         explanation=i18n.page_text(
             "unsubscribed_explanation",
             language,
-            company=trigger.company_name or company_name,
+            company=trigger.company(company_name),
             address=address,
         ),
     )

@@ -17,21 +17,24 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any, Protocol
 
-from pynamodb.exceptions import UpdateError
-
-from surveys.adapters.kustomer import (
+from surveys.adapters.kustomer.errors import (
     KustomerError,
     KustomerNotFoundError,
     KustomerUnavailableError,
-    Note,
 )
-from surveys.adapters.store import (
-    RatingItem,
+from surveys.adapters.kustomer.resources import Note
+from surveys.adapters.store.ratings import RatingItem, find_rating
+from surveys.adapters.store.surveys import (
     SurveyItem,
     WritebackStatus,
-    find_rating,
+    begin_note_attempt,
     find_survey,
-    is_condition_failure,
+    mark_not_writable,
+    mark_written,
+    record_writeback_error,
+    release_writeback_lease,
+    settle_writeback,
+    take_writeback_lease,
 )
 from surveys.domain.metrics import Metric, metric_by_key
 from surveys.observability import logger
@@ -163,7 +166,7 @@ def _post_notes_once(
             if note_reference(version.survey_id, version.version) in posted:
                 continue
         else:
-            survey.update(actions=[SurveyItem.note_attempt_version.set(version.version)])
+            begin_note_attempt(survey, version.version)
         kustomer.create_note(version.conversation_id, compose_note(metric, version))
 
 
@@ -172,47 +175,14 @@ def _writeback_lease(survey: SurveyItem, now: datetime, lease: timedelta) -> Ite
     """Hold the survey for this writer alone; `survey` is refreshed from the table on taking it.
     A writer that dies without letting go (a Lambda timeout) loses the lease when it runs out."""
     until = now + lease
-    try:
-        survey.update(
-            actions=[SurveyItem.writeback_lease_until.set(until)],
-            condition=SurveyItem.writeback_lease_until.does_not_exist()
-            | (SurveyItem.writeback_lease_until < now),
+    if not take_writeback_lease(survey, now, until):
+        raise WritebackBusyError(
+            f"survey {survey.survey_id} is being written back by another invocation"
         )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            raise WritebackBusyError(
-                f"survey {survey.survey_id} is being written back by another invocation"
-            ) from error
-        raise
     try:
         yield
     finally:
-        try:
-            survey.update(
-                actions=[SurveyItem.writeback_lease_until.remove()],
-                condition=SurveyItem.writeback_lease_until == until,
-            )
-        except UpdateError as error:
-            # The lease ran out and another writer holds the survey now: it is theirs.
-            if not is_condition_failure(error):
-                raise
-
-
-def _settle(survey: SurveyItem, version: int, status: WritebackStatus) -> None:
-    """Take the survey out of the pending index, unless a rating newer than `version` was
-    recorded meanwhile: that one still awaits its writeback."""
-    try:
-        survey.update(
-            actions=[
-                SurveyItem.writeback_status.set(status.value),
-                SurveyItem.writeback_pending.remove(),
-                SurveyItem.writeback_due_since.remove(),
-            ],
-            condition=SurveyItem.rated_version <= version,
-        )
-    except UpdateError as error:
-        if not is_condition_failure(error):
-            raise
+        release_writeback_lease(survey, until)
 
 
 def write_back_rating(
@@ -234,7 +204,7 @@ def write_back_rating(
     if written >= int(rating.version):
         if survey.writeback_pending:
             # Written, but the writer stopped before taking the survey out of the index.
-            _settle(survey, written, WritebackStatus.DONE)
+            settle_writeback(survey, written, WritebackStatus.DONE)
         return WritebackOutcome(survey_id, "already written", written)
     gone = survey.writeback_status == WritebackStatus.NOT_WRITABLE.value
     if gone and not survey.writeback_pending:
@@ -281,26 +251,13 @@ def _write(
         logger.warning(
             "Conversation is gone; rating not writable", extra={**log_keys, "reason": error.detail}
         )
-        survey.update(
-            actions=[
-                SurveyItem.writeback_error.set(str(error)[:1000]),
-                SurveyItem.written_at.set(now),
-            ]
-        )
-        _settle(survey, latest.version, WritebackStatus.NOT_WRITABLE)
+        mark_not_writable(survey, latest.version, str(error), now)
         return WritebackOutcome(survey.survey_id, "not writable", latest.version, latest.metric)
     except (KustomerError, KustomerUnavailableError) as error:
         # Kept on the survey for operators; the rating stays pending and is tried again.
         logger.warning("Writeback failed", extra={**log_keys, "reason": str(error)})
-        survey.update(actions=[SurveyItem.writeback_error.set(str(error)[:1000])])
+        record_writeback_error(survey, str(error))
         raise
-    survey.update(
-        actions=[
-            SurveyItem.written_version.set(latest.version),
-            SurveyItem.writeback_error.remove(),
-            SurveyItem.written_at.set(now),
-        ]
-    )
-    _settle(survey, latest.version, WritebackStatus.DONE)
+    mark_written(survey, latest.version, now)
     logger.info("Rating written back to Kustomer", extra=log_keys)
     return WritebackOutcome(survey.survey_id, "written", latest.version, latest.metric)

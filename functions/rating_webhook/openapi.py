@@ -1,0 +1,163 @@
+"""The rating API's description (OpenAPI 3.1), for the tests and for anyone integrating: built
+from the routes in app.py, which the function never imports it from.
+
+Powertools describes the routes from their decorators. What the handlers read from the event
+themselves (validation stays off: every answer is an HTML page, never a 422), what every page
+carries and what API Gateway answers on its own are added here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from surveys.usecases.pages import security_headers
+
+
+def _header(name: str, description: str, values: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if values:
+        schema["enum"] = values
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_TOKEN = {
+    "name": "token",
+    "in": "path",
+    "required": True,
+    "description": "The signed, expiring survey link token from the email.",
+    "schema": {"type": "string"},
+}
+_ACCEPT_LANGUAGE = _header(
+    "Accept-Language",
+    "Language of the pages that come before the survey is known (invalid, expired or unknown "
+    "links); a survey's own pages are in the language it was sent in.",
+)
+_BROWSER = [
+    _header(
+        "Sec-Fetch-Site",
+        "Fetch metadata; `same-origin` when sent from our own page.",
+        ["same-origin", "same-site", "cross-site", "none"],
+    ),
+    _header(
+        "Sec-Fetch-Mode",
+        "Fetch metadata; `navigate` for the form, `cors`, `same-origin` or `no-cors` for the "
+        "page's script.",
+        ["navigate", "same-origin", "no-cors", "cors", "websocket"],
+    ),
+    _header("Sec-Fetch-User", "Fetch metadata; `?1` when a person's click or key sent the form."),
+]
+_SCALE = {"type": "integer", "minimum": 0, "maximum": 10}
+_SCORE_DESCRIPTION = "A score on the survey's scale: CES 1-7, CSAT 1-5, NPS 0-10."
+
+
+def _form_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    # Fields the handler does not know are ignored; more than 10 make the form unreadable.
+    schema = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": {"type": "string"},
+        "maxProperties": 10,
+    }
+    if required:
+        schema["required"] = required
+    return {
+        "required": bool(required),
+        "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+    }
+
+
+_READ_FROM_THE_EVENT: dict[tuple[str, str], dict[str, Any]] = {
+    ("/r/{token}", "get"): {
+        "parameters": [
+            {
+                "name": "score",
+                "in": "query",
+                "required": True,
+                "description": _SCORE_DESCRIPTION,
+                "schema": _SCALE,
+            },
+            _ACCEPT_LANGUAGE,
+        ],
+    },
+    ("/r/{token}", "post"): {
+        "parameters": [_ACCEPT_LANGUAGE, *_BROWSER],
+        "requestBody": _form_body(
+            {
+                "score": {**_SCALE, "description": _SCORE_DESCRIPTION},
+                "comment": {
+                    "type": "string",
+                    "description": "Control characters are dropped; kept up to 2,000 characters.",
+                },
+            },
+            ["score"],
+        ),
+    },
+    ("/u/{token}", "get"): {"parameters": [_ACCEPT_LANGUAGE]},
+    ("/u/{token}", "post"): {
+        "parameters": [_ACCEPT_LANGUAGE, *_BROWSER],
+        "requestBody": _form_body(
+            {
+                "List-Unsubscribe": {
+                    "type": "string",
+                    "description": "`One-Click` from a mail app (RFC 8058).",
+                },
+                "confirm": {"type": "string", "description": "Sent by the confirming page."},
+            },
+            [],
+        ),
+    },
+}
+
+
+def _security_headers() -> dict[str, Any]:
+    """What security_headers() puts on every page, each value as the pages send it."""
+    return {
+        name: {"required": True, "schema": {"type": "string", "const": value}}
+        for name, value in security_headers().items()
+    }
+
+
+_THROTTLED = {
+    "description": "API Gateway throttled the request (the route limits in template.yaml).",
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "properties": {"message": {"type": "string"}}}
+        }
+    },
+}
+
+
+def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
+    """The rating API as the links in survey emails use it, as an OpenAPI 3.1 document; `app`
+    is the resolver of functions/rating_webhook/app.py."""
+    document: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="Survey links",
+            version="1",
+            description="The pages behind the links in survey emails. Every answer is HTML.",
+        )
+    )
+    for (path, method), extra in _READ_FROM_THE_EVENT.items():
+        operation = document["paths"][path][method]
+        operation["parameters"] = [_TOKEN, *extra["parameters"]]
+        if "requestBody" in extra:
+            operation["requestBody"] = extra["requestBody"]
+        for response in operation["responses"].values():
+            response["headers"] = _security_headers()
+        operation["responses"]["429"] = _THROTTLED
+    # Powertools declares its validation errors whether validation is on or not.
+    schemas = document.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    if not schemas:
+        document.pop("components", None)
+    return document

@@ -1,0 +1,155 @@
+"""Ratings: the recipient's answer and the versions of it the writeback still has to note.
+Every change bumps `version`, and the table's stream drives the writeback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from surveys.adapters.store.surveys import SurveyItem, WritebackStatus
+from surveys.adapters.store.tables import (
+    TableName,
+    get_or_none,
+    is_condition_failure,
+    region,
+    transaction_connection,
+)
+
+
+class RatingVersionEntry(MapAttribute[str, object]):
+    """One answer the recipient gave, as the rating's history keeps it."""
+
+    version = NumberAttribute()
+    score = NumberAttribute()
+    comment = UnicodeAttribute(null=True)
+    rated_at = UTCDateTimeAttribute()
+
+
+class RatingItem(Model):
+    class Meta:
+        table_name = TableName("ratings_table")
+        region = region()
+
+    survey_id = UnicodeAttribute(hash_key=True)
+    conversation_id = UnicodeAttribute()
+    metric = UnicodeAttribute()
+    score = NumberAttribute()
+    comment = UnicodeAttribute(null=True)
+    # PynamoDB bumps it on every save and refuses a save made from a stale read.
+    version = VersionAttribute()
+    rated_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    # The latest versions, oldest first (the newest is also score and comment above): a
+    # writeback that comes late, after an outage, still notes each version the recipient gave.
+    history = ListAttribute(of=RatingVersionEntry, null=True)
+
+
+def find_rating(survey_id: str) -> RatingItem | None:
+    return get_or_none(RatingItem, survey_id)
+
+
+def latest_scores(survey_ids: Iterable[str]) -> dict[str, int]:
+    """The latest score of every one of these surveys that was rated, read by key."""
+    return {
+        rating.survey_id: int(rating.score)
+        for rating in RatingItem.batch_get(
+            set(survey_ids), attributes_to_get=["survey_id", "score"]
+        )
+    }
+
+
+def save_rating_version(
+    survey: SurveyItem,
+    previous: RatingItem | None,
+    *,
+    score: int,
+    comment: str | None,
+    now: datetime,
+    keep_versions: int,
+    forget_versions_from: int | None = None,
+) -> RatingItem | None:
+    """Save the answer as the rating's next version, keeping the last `keep_versions` in its
+    history (none from `forget_versions_from` on), and mark the survey's writeback pending: both
+    or neither, so a rating is never stored without the marker the reconcile sweep finds it by.
+    None when another submission saved a version since `previous` was read."""
+    if previous is None:
+        rating = RatingItem(
+            survey.survey_id,
+            conversation_id=survey.conversation_id,
+            metric=survey.metric,
+            score=score,
+            comment=comment,
+            rated_at=now,
+            updated_at=now,
+        )
+    else:
+        rating = previous
+        rating.score, rating.comment, rating.updated_at = score, comment, now
+    new_version = int(rating.version or 0) + 1
+    kept = [
+        entry
+        for entry in rating.history or []
+        if forget_versions_from is None or int(entry.version) < forget_versions_from
+    ]
+    rating.history = [
+        *kept[-(keep_versions - 1) :],
+        RatingVersionEntry(version=new_version, score=score, comment=comment, rated_at=now),
+    ]
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.save(rating)
+            transaction.update(
+                survey,
+                actions=[
+                    SurveyItem.rated_version.set(new_version),
+                    SurveyItem.writeback_pending.set(WritebackStatus.PENDING.value),
+                    # Due since the oldest version not yet written, not the newest.
+                    SurveyItem.writeback_due_since.set(SurveyItem.writeback_due_since | now),
+                    SurveyItem.writeback_status.set(WritebackStatus.PENDING.value),
+                ],
+            )
+    except TransactWriteError as error:
+        if is_condition_failure(error):
+            return None
+        raise
+    return rating
+
+
+def withdraw_unwritten_rating(rating: RatingItem, survey: SurveyItem, now: datetime) -> bool:
+    """Delete a rating that never reached Kustomer, and take its survey off the writeback index;
+    False when a writeback has already begun, or a newer version came in."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as transaction:
+            transaction.delete(rating)
+            transaction.update(
+                survey,
+                actions=[
+                    SurveyItem.rated_version.set(0),
+                    SurveyItem.writeback_pending.remove(),
+                    SurveyItem.writeback_due_since.remove(),
+                    SurveyItem.writeback_status.remove(),
+                ],
+                condition=(SurveyItem.written_version == 0)
+                & (SurveyItem.note_attempt_version == 0)
+                & (
+                    SurveyItem.writeback_lease_until.does_not_exist()
+                    | (SurveyItem.writeback_lease_until < now)
+                ),
+            )
+    except TransactWriteError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True

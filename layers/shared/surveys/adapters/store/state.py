@@ -1,0 +1,231 @@
+"""The state table: what the system keeps besides surveys and ratings, one kind per key
+prefix: scan progress, trigger settings, imported agents and teams, and the survey-fatigue
+claims on customers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.exceptions import DeleteError, PutError
+from pynamodb.models import Model
+
+from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
+from surveys.domain.metrics import METRICS
+
+
+class ScanStateItem(Model):
+    """Per metric: when scanning started and how far through history it has come."""
+
+    class Meta:
+        table_name = TableName("state_table")
+        region = region()
+
+    key = UnicodeAttribute(hash_key=True)
+    activated_at = UTCDateTimeAttribute()
+    watermark = UTCDateTimeAttribute()
+    # Within a run of conversations sharing one updatedAt longer than a page, the page to resume.
+    tie_page = NumberAttribute(default=1)
+    last_scan_at = UTCDateTimeAttribute(null=True)
+    last_complete_at = UTCDateTimeAttribute(null=True)
+
+
+class TriggerItem(Model):
+    """A metric's trigger settings, as validated JSON; `version` refuses lost updates."""
+
+    class Meta:
+        table_name = TableName("state_table")
+        region = region()
+
+    key = UnicodeAttribute(hash_key=True)
+    settings = UnicodeAttribute()
+    version = VersionAttribute()
+
+
+class AgentItem(Model):
+    """A Kustomer user imported by `connect` / `agents sync`, so ratings name their agent."""
+
+    class Meta:
+        table_name = TableName("state_table")
+        region = region()
+
+    key = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    synced_at = UTCDateTimeAttribute()
+
+
+class TeamItem(Model):
+    """A Kustomer team imported by `connect` / `agents sync`, so reports by team name it."""
+
+    class Meta:
+        table_name = TableName("state_table")
+        region = region()
+
+    key = UnicodeAttribute(hash_key=True)
+    team_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    synced_at = UTCDateTimeAttribute()
+
+
+class CustomerContactItem(Model):
+    """When a customer was last surveyed, by any metric: the survey fatigue guard."""
+
+    class Meta:
+        table_name = TableName("state_table")
+        region = region()
+
+    key = UnicodeAttribute(hash_key=True)
+    last_survey_id = UnicodeAttribute()
+    last_surveyed_at = UTCDateTimeAttribute()
+
+
+# --- scan progress -------------------------------------------------------------------------------
+
+
+def _scan_state_key(metric_key: str) -> str:
+    return f"scan#{metric_key}"
+
+
+def find_scan_state(metric_key: str) -> ScanStateItem | None:
+    return get_or_none(ScanStateItem, _scan_state_key(metric_key))
+
+
+def new_scan_state(metric_key: str, activated_at: datetime, watermark: datetime) -> ScanStateItem:
+    """A metric's scan from its start; saved with its first progress."""
+    return ScanStateItem(
+        _scan_state_key(metric_key), activated_at=activated_at, watermark=watermark, tie_page=1
+    )
+
+
+def save_scan_state(state: ScanStateItem) -> None:
+    state.save()
+
+
+def forget_scan_state(metric_key: str) -> None:
+    """The next scan of the metric starts afresh, from its activation."""
+    state = find_scan_state(metric_key)
+    if state is not None:
+        state.delete()
+
+
+# --- trigger settings -----------------------------------------------------------------------
+
+
+def _trigger_key(metric_key: str) -> str:
+    return f"trigger#{metric_key}"
+
+
+def find_trigger(metric_key: str) -> TriggerItem | None:
+    return get_or_none(TriggerItem, _trigger_key(metric_key))
+
+
+def all_triggers() -> list[TriggerItem]:
+    keys = [_trigger_key(metric) for metric in METRICS]
+    return sorted(TriggerItem.batch_get(keys), key=lambda item: item.key)
+
+
+def save_trigger(metric_key: str, settings_json: str, previous: TriggerItem | None) -> bool:
+    """Store a metric's settings over those read as `previous` (None: there were none); False
+    when someone changed them since, so the caller reads again and applies its change on top."""
+    item = previous or TriggerItem(_trigger_key(metric_key), settings="")
+    item.settings = settings_json
+    try:
+        item.save()
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+# --- agents and teams -----------------------------------------------------------------------
+
+
+def _agent_key(user_id: str) -> str:
+    return f"agent#{user_id}"
+
+
+def _team_key(team_id: str) -> str:
+    return f"team#{team_id}"
+
+
+def find_agent(user_id: str) -> AgentItem | None:
+    return get_or_none(AgentItem, _agent_key(user_id), consistent_read=False)
+
+
+def find_team(team_id: str) -> TeamItem | None:
+    return get_or_none(TeamItem, _team_key(team_id), consistent_read=False)
+
+
+def all_agents() -> list[AgentItem]:
+    """Every imported agent. A filtered scan of the state table: only admin commands need the
+    whole list, and they run rarely."""
+    return list(AgentItem.scan(AgentItem.key.startswith(_agent_key("")), consistent_read=True))
+
+
+def all_teams() -> list[TeamItem]:
+    """Every imported team, scanned like `all_agents`."""
+    return list(TeamItem.scan(TeamItem.key.startswith(_team_key("")), consistent_read=True))
+
+
+def save_agent(user_id: str, name: str, email: str | None, synced_at: datetime) -> AgentItem:
+    agent = AgentItem(
+        _agent_key(user_id), user_id=user_id, name=name, email=email, synced_at=synced_at
+    )
+    agent.save()
+    return agent
+
+
+def save_team(team_id: str, name: str, synced_at: datetime) -> TeamItem:
+    team = TeamItem(_team_key(team_id), team_id=team_id, name=name, synced_at=synced_at)
+    team.save()
+    return team
+
+
+def forget_imported(item: AgentItem | TeamItem) -> None:
+    """An agent or team that is gone from Kustomer."""
+    item.delete()
+
+
+# --- survey fatigue ---------------------------------------------------------------------------
+
+
+def _customer_contact_key(customer_id: str) -> str:
+    return f"customer#{customer_id}"
+
+
+def claim_customer_contact(customer_id: str, survey_id: str, now: datetime, days: int) -> bool:
+    """Record that this survey contacts the customer, unless another survey did within `days`.
+    A retry of the same survey keeps its claim."""
+    contact = CustomerContactItem(
+        _customer_contact_key(customer_id), last_survey_id=survey_id, last_surveyed_at=now
+    )
+    try:
+        contact.save(
+            condition=CustomerContactItem.key.does_not_exist()
+            | (CustomerContactItem.last_surveyed_at < now - timedelta(days=days))
+            | (CustomerContactItem.last_survey_id == survey_id)
+        )
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def release_customer_contact(customer_id: str, survey_id: str) -> None:
+    """Undo a claim whose email was never sent, so the customer can be surveyed again."""
+    try:
+        CustomerContactItem(_customer_contact_key(customer_id)).delete(
+            condition=CustomerContactItem.last_survey_id == survey_id
+        )
+    except DeleteError as error:
+        if not is_condition_failure(error):
+            raise

@@ -1,0 +1,108 @@
+"""Suppressions: addresses no survey is ever sent to again, because the recipient unsubscribed
+or SES reported a permanent bounce or a complaint. Kept in a table of their own because,
+unlike scan state, they cannot be rebuilt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from enum import StrEnum
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
+
+# template.yaml declares the same index on SuppressionsTable, and grants the reconcile function it.
+SUPPRESSION_NOTE_PENDING_INDEX = "kustomer-note-pending"
+_NOTE_PENDING = "pending"
+
+
+class PendingSuppressionNoteIndex(GlobalSecondaryIndex["SuppressionItem"]):
+    """Suppressions whose note on the conversation is not yet in Kustomer; sparse like the
+    writeback index."""
+
+    class Meta:
+        index_name = SUPPRESSION_NOTE_PENDING_INDEX
+        projection = KeysOnlyProjection()
+
+    note_pending = UnicodeAttribute(hash_key=True)
+    suppressed_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SuppressionReason(StrEnum):
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class SuppressionItem(Model):
+    class Meta:
+        table_name = TableName("suppressions_table")
+        region = region()
+
+    # Lower-cased: mailbox providers treat addresses case-insensitively in practice.
+    address = UnicodeAttribute(hash_key=True)
+    reason = UnicodeAttribute()
+    suppressed_at = UTCDateTimeAttribute()
+    survey_id = UnicodeAttribute(null=True)
+    conversation_id = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)
+    note_pending = UnicodeAttribute(null=True)
+    # Set before the note is posted: a retry after a lost answer looks for the note first.
+    note_attempted = UnicodeAttribute(null=True)
+    pending_notes = PendingSuppressionNoteIndex()
+
+
+def _key(address: str) -> str:
+    return address.strip().lower()
+
+
+def find_suppression(address: str) -> SuppressionItem | None:
+    return get_or_none(SuppressionItem, _key(address))
+
+
+def suppress_address(
+    address: str,
+    reason: SuppressionReason,
+    now: datetime,
+    *,
+    survey_id: str | None = None,
+    conversation_id: str | None = None,
+    detail: str | None = None,
+) -> bool:
+    """Never survey this address again; False when it already was suppressed (the first
+    reason stays). A note on the conversation is due when the conversation is known."""
+    item = SuppressionItem(
+        _key(address),
+        reason=reason.value,
+        suppressed_at=now,
+        survey_id=survey_id,
+        conversation_id=conversation_id,
+        detail=detail,
+        note_pending=_NOTE_PENDING if conversation_id else None,
+    )
+    try:
+        item.save(condition=SuppressionItem.address.does_not_exist())
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def pending_suppression_note_addresses() -> Iterator[str]:
+    for item in SuppressionItem.pending_notes.query(_NOTE_PENDING):
+        yield item.address
+
+
+def begin_suppression_note(item: SuppressionItem) -> None:
+    """Record, before the POST, that the note is being posted."""
+    item.update(actions=[SuppressionItem.note_attempted.set("yes")])
+
+
+def settle_suppression_note(item: SuppressionItem) -> None:
+    """The note is in Kustomer, or has nowhere to go: take it off the pending index."""
+    item.update(actions=[SuppressionItem.note_pending.remove()])

@@ -1,0 +1,257 @@
+"""Surveys: one per conversation and metric, queued by the scanner, sent or skipped by the
+sender, and the record of what the writeback has already put into Kustomer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from enum import StrEnum
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
+from surveys.domain.survey_request import SurveyRequest
+
+# template.yaml declares the same index on SurveysTable, and grants the reconcile function it.
+WRITEBACK_PENDING_INDEX = "writeback-pending"
+
+
+class PendingWritebackIndex(GlobalSecondaryIndex["SurveyItem"]):
+    """Surveys whose latest rating is not yet in Kustomer, oldest first. One constant partition
+    key is fine here: only ratings awaiting their writeback are in it, a handful at a time."""
+
+    class Meta:
+        index_name = WRITEBACK_PENDING_INDEX
+        projection = KeysOnlyProjection()
+
+    writeback_pending = UnicodeAttribute(hash_key=True)
+    writeback_due_since = UTCDateTimeAttribute(range_key=True)
+
+
+class SurveyStatus(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    SKIPPED = "skipped"
+
+
+class WritebackStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    NOT_WRITABLE = "not_writable"
+
+
+class SurveyItem(Model):
+    class Meta:
+        table_name = TableName("surveys_table")
+        region = region()
+
+    survey_id = UnicodeAttribute(hash_key=True)
+    conversation_id = UnicodeAttribute()
+    metric = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    assigned_user_id = UnicodeAttribute(null=True)
+    # The agent's name when the survey was sent, so reports keep it if the agent leaves.
+    agent_name = UnicodeAttribute(null=True)
+    assigned_team_id = UnicodeAttribute(null=True)
+    # The team's name when the survey was sent, kept like agent_name.
+    team_name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default=SurveyStatus.QUEUED.value)
+    skip_reason = UnicodeAttribute(null=True)
+    recipient = UnicodeAttribute(null=True)
+    message_id = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(null=True)
+    links_expire_at = UTCDateTimeAttribute(null=True)
+    queued_at = UTCDateTimeAttribute()
+    sent_at = UTCDateTimeAttribute(null=True)
+    # The rating version whose note is being posted; set before the POST so that a retry after a
+    # timeout looks for the note instead of posting a second one.
+    note_attempt_version = NumberAttribute(default=0)
+    written_version = NumberAttribute(default=0)
+    writeback_status = UnicodeAttribute(null=True)
+    writeback_error = UnicodeAttribute(null=True)
+    written_at = UTCDateTimeAttribute(null=True)
+    # The latest rating version recorded, set in the rating's own transaction: the writeback
+    # clears the pending marker only if it wrote this version, never when a newer one came in.
+    rated_version = NumberAttribute(default=0)
+    # Set while a rating awaits its writeback; only surveys carrying it are in the sparse
+    # index the reconcile sweep reads.
+    writeback_pending = UnicodeAttribute(null=True)
+    writeback_due_since = UTCDateTimeAttribute(null=True)
+    # Until when one writer (the stream or the reconcile sweep) has this survey to itself:
+    # two writers at once could both post a note, or leave an older rating in the attributes.
+    writeback_lease_until = UTCDateTimeAttribute(null=True)
+    pending_writebacks = PendingWritebackIndex()
+
+
+# Errors are kept on the survey for operators, cut to a size an item can always hold.
+ERROR_TEXT_LIMIT = 1000
+
+
+def find_survey(survey_id: str) -> SurveyItem | None:
+    return get_or_none(SurveyItem, survey_id)
+
+
+def existing_survey_ids(survey_ids: list[str]) -> set[str]:
+    if not survey_ids:
+        return set()
+    found = SurveyItem.batch_get(set(survey_ids), attributes_to_get=["survey_id"])
+    return {item.survey_id for item in found}
+
+
+def survey_from_request(request: SurveyRequest, now: datetime) -> SurveyItem:
+    """A queued survey as the scanner records it; not saved."""
+    return SurveyItem(
+        request.survey_id,
+        conversation_id=request.conversation_id,
+        metric=request.metric,
+        customer_id=request.customer_id,
+        assigned_user_id=request.assigned_user_id,
+        assigned_team_id=request.assigned_team_id,
+        status=SurveyStatus.QUEUED.value,
+        queued_at=now,
+    )
+
+
+def record_queued_survey(request: SurveyRequest, now: datetime) -> bool:
+    """Record a survey as queued unless one exists; False when another scan got there first."""
+    try:
+        survey_from_request(request, now).save(condition=SurveyItem.survey_id.does_not_exist())
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def record_skipped(survey: SurveyItem, reason: str) -> None:
+    survey.status, survey.skip_reason = SurveyStatus.SKIPPED.value, reason
+    survey.save()
+
+
+def record_sent(
+    survey: SurveyItem,
+    now: datetime,
+    *,
+    recipient: str,
+    message_id: str,
+    language: str,
+    agent_name: str | None,
+    team_name: str | None,
+    links_expire_at: datetime,
+) -> None:
+    survey.status, survey.sent_at = SurveyStatus.SENT.value, now
+    survey.recipient, survey.message_id, survey.language = recipient, message_id, language
+    survey.agent_name, survey.team_name = agent_name, team_name
+    survey.links_expire_at = links_expire_at
+    survey.save()
+
+
+def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[SurveyItem]:
+    """Surveys of one metric sent in [since, until], for reports. A filtered scan: DynamoDB
+    reads the whole table and filters afterwards, which a report run by hand can afford (the
+    README gives the cost)."""
+    return SurveyItem.scan(
+        (SurveyItem.metric == metric_key)
+        & (SurveyItem.status == SurveyStatus.SENT.value)
+        & SurveyItem.sent_at.between(since, until),
+        attributes_to_get=[
+            "survey_id",
+            "sent_at",
+            "assigned_user_id",
+            "agent_name",
+            "assigned_team_id",
+            "team_name",
+        ],
+    )
+
+
+# --- the writeback's bookkeeping ---------------------------------------------------------------
+
+
+def pending_writeback_ids(due_before: datetime) -> Iterator[str]:
+    """Surveys whose writeback has been due since before `due_before`, longest due first."""
+    for item in SurveyItem.pending_writebacks.query(
+        WritebackStatus.PENDING.value,
+        SurveyItem.writeback_due_since <= due_before,
+    ):
+        yield item.survey_id
+
+
+def take_writeback_lease(survey: SurveyItem, now: datetime, until: datetime) -> bool:
+    """Hold the survey for one writer until `until`, unless another writer's lease still runs;
+    on success `survey` is refreshed from the table."""
+    try:
+        survey.update(
+            actions=[SurveyItem.writeback_lease_until.set(until)],
+            condition=SurveyItem.writeback_lease_until.does_not_exist()
+            | (SurveyItem.writeback_lease_until < now),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def release_writeback_lease(survey: SurveyItem, until: datetime) -> None:
+    """Let go of the lease taken until `until`; one that ran out and was taken by another
+    writer is theirs, and stays."""
+    try:
+        survey.update(
+            actions=[SurveyItem.writeback_lease_until.remove()],
+            condition=SurveyItem.writeback_lease_until == until,
+        )
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
+
+
+def begin_note_attempt(survey: SurveyItem, version: int) -> None:
+    """Record, before the POST, which rating version's note is being posted."""
+    survey.update(actions=[SurveyItem.note_attempt_version.set(version)])
+
+
+def record_writeback_error(survey: SurveyItem, error: str) -> None:
+    survey.update(actions=[SurveyItem.writeback_error.set(error[:ERROR_TEXT_LIMIT])])
+
+
+def mark_written(survey: SurveyItem, version: int, now: datetime) -> None:
+    survey.update(
+        actions=[
+            SurveyItem.written_version.set(version),
+            SurveyItem.writeback_error.remove(),
+            SurveyItem.written_at.set(now),
+        ]
+    )
+    settle_writeback(survey, version, WritebackStatus.DONE)
+
+
+def mark_not_writable(survey: SurveyItem, version: int, error: str, now: datetime) -> None:
+    """The conversation is gone: nothing to write the rating into."""
+    survey.update(
+        actions=[
+            SurveyItem.writeback_error.set(error[:ERROR_TEXT_LIMIT]),
+            SurveyItem.written_at.set(now),
+        ]
+    )
+    settle_writeback(survey, version, WritebackStatus.NOT_WRITABLE)
+
+
+def settle_writeback(survey: SurveyItem, version: int, status: WritebackStatus) -> None:
+    """Take the survey out of the pending index, unless a rating newer than `version` was
+    recorded meanwhile: that one still awaits its writeback."""
+    try:
+        survey.update(
+            actions=[
+                SurveyItem.writeback_status.set(status.value),
+                SurveyItem.writeback_pending.remove(),
+                SurveyItem.writeback_due_since.remove(),
+            ],
+            condition=SurveyItem.rated_version <= version,
+        )
+    except UpdateError as error:
+        if not is_condition_failure(error):
+            raise
