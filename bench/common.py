@@ -7,12 +7,11 @@ Nothing here is production code; the benchmarks print figures and assert nothing
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import requests
@@ -20,8 +19,8 @@ import requests
 import local.runtime.functions as local_functions
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
+from local.simulated_clock import SimulatedClock
 from surveys import bootstrap
-from surveys.adapters.kustomer import pacing
 
 os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
 
@@ -40,29 +39,6 @@ BROWSER_HEADERS = {
     "Sec-Fetch-Dest": "document",
     "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) bench",
 }
-
-
-class SimulatedClock:
-    """Real time since the start plus every sleep, which passes at once. The simulator's
-    rate-limit windows, the client's pacing and the functions' Lambda deadlines all read it."""
-
-    def __init__(self) -> None:
-        self._started = time.monotonic()
-        self._origin = datetime.now(UTC)
-        self.slept = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() - self._started + self.slept
-
-    def __call__(self) -> datetime:
-        return self._origin + timedelta(seconds=self.monotonic())
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-
-    def advance(self, **delta: float) -> datetime:
-        self.slept += timedelta(**delta).total_seconds()
-        return self()
 
 
 @dataclass
@@ -95,10 +71,9 @@ def bench_runtime(rate_limit_per_minute: int = 1_000_000, **parameters: str) -> 
     """The runtime on a simulator with the CES trigger active; the Kustomer client sleeps on the
     simulated clock, so rate-limit waits take no real time."""
     clock = SimulatedClock()
-    saved = (local_functions.time, pacing.time)
+    saved = local_functions.time
     local_functions.time = SimpleNamespace(monotonic=clock.monotonic)  # type: ignore[assignment]
-    pacing.time = SimpleNamespace(monotonic=clock.monotonic)  # type: ignore[assignment]
-    bootstrap.configure_kustomer_client(sleep=clock.sleep)
+    bootstrap.configure_kustomer_client(sleep=clock.sleep, clock=clock.time)
     simulator = KustomerSimulator(
         api_key=API_KEY, rate_limit_per_minute=rate_limit_per_minute, clock=clock
     )
@@ -122,7 +97,7 @@ def bench_runtime(rate_limit_per_minute: int = 1_000_000, **parameters: str) -> 
     finally:
         runtime.stop()
         simulator.stop()
-        local_functions.time, pacing.time = saved  # type: ignore[assignment]
+        local_functions.time = saved  # type: ignore[assignment]
         bootstrap.configure_kustomer_client()
 
 

@@ -7,11 +7,12 @@ milliseconds while the simulator still counts requests per window as Kustomer do
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from local.kustomer_sim import NO_RESPONSE, KustomerSimulator
+from local.simulated_clock import SimulatedClock
 from surveys.adapters.kustomer.client import KustomerClient
 from surveys.adapters.kustomer.errors import (
     KustomerAuthError,
@@ -23,22 +24,9 @@ from surveys.adapters.kustomer.errors import (
 KEY = "client-test-key"
 
 
-class SimulatedClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-        self.slept = 0.0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock() -> SimulatedClock:
-    return SimulatedClock()
+    return SimulatedClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), frozen=True)
 
 
 @pytest.fixture
@@ -50,7 +38,7 @@ def limited_simulator(clock: SimulatedClock) -> Iterator[KustomerSimulator]:
 
 
 def _client(sim: KustomerSimulator, clock: SimulatedClock, **options: object) -> KustomerClient:
-    return KustomerClient(sim.base_url, KEY, sleep=clock.sleep, **options)  # type: ignore[arg-type]
+    return KustomerClient(sim.base_url, KEY, sleep=clock.sleep, clock=clock.time, **options)  # type: ignore[arg-type]
 
 
 def _statuses(sim: KustomerSimulator) -> list[int]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from local.kustomer_sim import NO_RESPONSE, KustomerSimulator
 from local.recipient import send_form
 from local.runtime.events import dynamodb_stream_event
 from local.runtime.runtime import LocalRuntime
+from local.simulated_clock import SimulatedClock
 from surveys import bootstrap
 from surveys.adapters.kustomer.client import KustomerClient
 from surveys.adapters.store.surveys import SurveyItem, find_survey
@@ -37,27 +38,10 @@ HANG_SECONDS = 1.0
 REFERENCE = "Survey reference: "
 
 
-class SimulatedClock:
-    def __init__(self) -> None:
-        # Ratings are recorded at the real time, so the simulated one starts from it.
-        self.now = datetime.now(UTC)
-        self.slept = 0.0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-        self.now += timedelta(seconds=seconds)
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> SimulatedClock:
-    return SimulatedClock()
+    # Ratings are recorded at the real time, so the simulated one starts from it.
+    return SimulatedClock(frozen=True)
 
 
 @pytest.fixture
@@ -78,7 +62,7 @@ def runtime(
 ) -> Iterator[LocalRuntime]:
     """The local runtime, whose functions' Kustomer client sleeps on the simulated clock."""
 
-    bootstrap.configure_kustomer_client(sleep=clock.sleep, timeout=CLIENT_TIMEOUT)
+    bootstrap.configure_kustomer_client(sleep=clock.sleep, clock=clock.time, timeout=CLIENT_TIMEOUT)
     local = start_runtime(simulator, BackfillHours="720")
     yield local
     local.stop()

@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -30,8 +30,8 @@ import requests
 import local.runtime.functions as local_functions
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime
+from local.simulated_clock import SimulatedClock
 from surveys import bootstrap
-from surveys.adapters.kustomer import pacing
 from tests.conftest import SIMULATOR_KEY, start_runtime
 
 RATE_LIMIT_PER_MINUTE = 300  # Kustomer Professional
@@ -52,32 +52,6 @@ BROWSER_HEADERS = {
 }
 
 
-class SimulatedClock:
-    """Real time since the start, plus every sleep, which passes at once."""
-
-    def __init__(self) -> None:
-        self._started = time.monotonic()
-        self._origin = datetime.now(UTC)
-        self.slept = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() - self._started + self.slept
-
-    def __call__(self) -> datetime:
-        return self._origin + timedelta(seconds=self.monotonic())
-
-    @property
-    def now(self) -> datetime:
-        return self()
-
-    def sleep(self, seconds: float) -> None:
-        self.slept += seconds
-
-    def advance(self, **delta: float) -> datetime:
-        self.slept += timedelta(**delta).total_seconds()
-        return self.now
-
-
 @dataclass
 class Seeded:
     eligible: dict[str, str] = field(default_factory=dict)  # conversation -> customer's address
@@ -90,7 +64,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> SimulatedClock:
     simulated = SimulatedClock()
     # The Lambda deadline (LocalContext) and the client's rate-limit pacing read this clock.
     monkeypatch.setattr(local_functions, "time", SimpleNamespace(monotonic=simulated.monotonic))
-    monkeypatch.setattr(pacing, "time", SimpleNamespace(monotonic=simulated.monotonic))
     return simulated
 
 
@@ -111,7 +84,7 @@ def simulator(clock: SimulatedClock) -> Iterator[KustomerSimulator]:
 def runtime(
     simulator: KustomerSimulator, clock: SimulatedClock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LocalRuntime]:
-    bootstrap.configure_kustomer_client(sleep=clock.sleep, timeout=CLIENT_TIMEOUT)
+    bootstrap.configure_kustomer_client(sleep=clock.sleep, clock=clock.time, timeout=CLIENT_TIMEOUT)
     local = start_runtime(
         simulator, BackfillHours="720", KustomerRateLimitShare=str(RATE_LIMIT_SHARE)
     )

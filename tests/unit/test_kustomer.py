@@ -1,14 +1,12 @@
 """The pure parts of the Kustomer client: the API host, parsing conversations, pacing."""
 
 from datetime import UTC, datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from surveys.adapters.kustomer import pacing
 from surveys.adapters.kustomer.endpoints import kustomer_api_base
-from surveys.adapters.kustomer.pacing import RateLimitPacer
+from surveys.adapters.kustomer.pacing import LONGEST_WAIT_SECONDS, RateLimitPacer, SearchPacer
 from surveys.adapters.kustomer.resources import conversation_from_resource
 from surveys.domain.conversations import TriggerRules, survey_eligibility
 
@@ -144,18 +142,18 @@ def test_multi_channel_conversation_keeps_every_channel():
 
 
 class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
+    """Epoch seconds that move only when a test says so."""
 
-    def monotonic(self) -> float:
+    def __init__(self) -> None:
+        self.now = 1_796_138_627.0  # 2026-12-01T16:03:47Z
+
+    def __call__(self) -> float:
         return self.now
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    fake = Clock()
-    monkeypatch.setattr(pacing, "time", SimpleNamespace(monotonic=fake.monotonic))
-    return fake
+def clock():
+    return Clock()
 
 
 def headers(limit, remaining, reset=None):
@@ -165,20 +163,21 @@ def headers(limit, remaining, reset=None):
     return CaseInsensitiveDict(values)
 
 
-def test_no_wait_before_any_response_was_seen():
-    assert RateLimitPacer(0.5).wait_needed() == 0.0
+def test_no_wait_before_any_response_was_seen(clock):
+    assert RateLimitPacer(0.5, clock).wait_needed() == 0.0
 
 
 @pytest.mark.parametrize("remaining", [1000, 700, 501])
 def test_no_wait_while_under_the_share(clock, remaining):
-    pacer = RateLimitPacer(0.5)
-    pacer.observe(headers(1000, remaining, reset=30))
+    pacer = RateLimitPacer(0.5, clock)
+    pacer.observe(headers(1000, remaining, reset=clock.now + 30))
     assert pacer.wait_needed() == 0.0
 
 
-def test_over_the_share_waits_until_the_announced_reset(clock):
-    pacer = RateLimitPacer(0.5)
-    pacer.observe(headers(1000, 500, reset=30))
+def test_over_the_share_waits_until_the_reset_moment_in_epoch_seconds(clock):
+    """Kustomer's rate-limit page shows the reset as "now + 60s": a moment, not a duration."""
+    pacer = RateLimitPacer(0.5, clock)
+    pacer.observe(headers(1000, 500, reset=int(clock.now) + 30))
     assert pacer.wait_needed() == pytest.approx(30.0)
     clock.now += 12
     assert pacer.wait_needed() == pytest.approx(18.0)
@@ -186,10 +185,37 @@ def test_over_the_share_waits_until_the_announced_reset(clock):
     assert pacer.wait_needed() == 0.0
 
 
-def test_fractional_reset_header_is_honoured(clock):
-    pacer = RateLimitPacer(0.5)
-    pacer.observe(headers(300, 100, reset="7.5"))
+def test_a_reset_moment_in_epoch_milliseconds_is_read_as_a_moment_too(clock):
+    pacer = RateLimitPacer(0.5, clock)
+    pacer.observe(headers(1000, 500, reset=int((clock.now + 25) * 1000)))
+    assert pacer.wait_needed() == pytest.approx(25.0)
+
+
+@pytest.mark.parametrize("reset", ["7.5", "7.5000"])
+def test_a_small_reset_is_read_as_seconds_to_wait(clock, reset):
+    pacer = RateLimitPacer(0.5, clock)
+    pacer.observe(headers(300, 100, reset=reset))
     assert pacer.wait_needed() == pytest.approx(7.5)
+    clock.now += 5
+    assert pacer.wait_needed() == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize(
+    "reset_in",
+    [3600.0, 86_400.0 * 365],
+    ids=["an-hour-ahead", "a-year-ahead"],
+)
+def test_never_waits_longer_than_the_window_and_its_margin(clock, reset_in):
+    pacer = RateLimitPacer(0.5, clock)
+    pacer.observe(headers(1000, 0, reset=clock.now + reset_in))
+    assert pacer.wait_needed() == pytest.approx(LONGEST_WAIT_SECONDS)
+    assert LONGEST_WAIT_SECONDS <= 62
+
+
+def test_a_reset_moment_already_past_by_our_clock_means_no_wait(clock):
+    pacer = RateLimitPacer(0.5, clock)
+    pacer.observe(headers(1000, 0, reset=clock.now - 5))
+    assert pacer.wait_needed() == 0.0
 
 
 @pytest.mark.parametrize(
@@ -197,7 +223,7 @@ def test_fractional_reset_header_is_honoured(clock):
     [(500, 60 * 1 / 1000), (400, 60 * 101 / 1000), (0, 60 * 501 / 1000)],
 )
 def test_without_reset_header_the_excess_is_spread_over_the_minute(clock, remaining, expected):
-    pacer = RateLimitPacer(0.5)
+    pacer = RateLimitPacer(0.5, clock)
     pacer.observe(headers(1000, remaining))
     assert pacer.wait_needed() == pytest.approx(expected)
     clock.now += 60
@@ -205,24 +231,56 @@ def test_without_reset_header_the_excess_is_spread_over_the_minute(clock, remain
 
 
 def test_garbage_reset_header_is_treated_as_absent(clock):
-    pacer = RateLimitPacer(0.5)
+    pacer = RateLimitPacer(0.5, clock)
     pacer.observe(headers(1000, 0, reset="soon"))
     assert pacer.wait_needed() == pytest.approx(60 * 501 / 1000)
 
 
 def test_a_full_share_uses_the_whole_limit(clock):
-    pacer = RateLimitPacer(1.0)
-    pacer.observe(headers(300, 1, reset=20))
+    pacer = RateLimitPacer(1.0, clock)
+    pacer.observe(headers(300, 1, reset=clock.now + 20))
     assert pacer.wait_needed() == 0.0
-    pacer.observe(headers(300, 0, reset=20))
+    pacer.observe(headers(300, 0, reset=clock.now + 20))
     assert pacer.wait_needed() == pytest.approx(20.0)
 
 
 def test_a_fresh_window_ends_the_wait(clock):
-    pacer = RateLimitPacer(0.5)
-    pacer.observe(headers(1000, 400, reset=30))
+    pacer = RateLimitPacer(0.5, clock)
+    pacer.observe(headers(1000, 400, reset=clock.now + 30))
     assert pacer.wait_needed() > 0
-    pacer.observe(headers(1000, 999, reset=60))
+    pacer.observe(headers(1000, 999, reset=clock.now + 60))
+    assert pacer.wait_needed() == 0.0
+
+
+@pytest.mark.parametrize(
+    ("shape", "reset"),
+    [("epoch seconds", 1_796_138_667), ("epoch milliseconds", 1_796_138_667_000), ("seconds", 40)],
+)
+def test_after_a_429_waits_until_the_reset_in_any_shape(clock, shape, reset):
+    pacer = RateLimitPacer(0.5, clock)
+    assert pacer.wait_after_throttle(headers(1000, 0, reset=reset), 1) == pytest.approx(40.0)
+
+
+def test_a_429_without_any_header_backs_off_doubling_up_to_a_window(clock):
+    pacer = RateLimitPacer(0.5, clock)
+    waits = [pacer.wait_after_throttle(CaseInsensitiveDict(), streak) for streak in range(1, 9)]
+    assert waits == [1, 2, 4, 8, 16, 32, LONGEST_WAIT_SECONDS, LONGEST_WAIT_SECONDS]
+
+
+def test_a_429_whose_reset_is_past_by_our_clock_backs_off_instead_of_hammering(clock):
+    pacer = RateLimitPacer(0.5, clock)
+    assert pacer.wait_after_throttle(headers(1000, 0, reset=clock.now - 3), 1) == 1.0
+
+
+def test_searches_stay_within_the_per_key_limit_in_any_sixty_seconds(clock):
+    pacer = SearchPacer(3, clock)
+    for _ in range(3):
+        assert pacer.wait_needed() == 0.0
+        pacer.sent()
+        clock.now += 10
+    # The first search was 30 s ago: the fourth waits until it is a minute (and a second) old.
+    assert pacer.wait_needed() == pytest.approx(31.0)
+    clock.now += 31
     assert pacer.wait_needed() == 0.0
 
 
@@ -239,6 +297,6 @@ def test_a_fresh_window_ends_the_wait(clock):
     ids=["none", "limit-only", "remaining-only", "garbage-limit", "garbage-remaining", "blank"],
 )
 def test_missing_or_garbage_headers_mean_no_wait(clock, observed):
-    pacer = RateLimitPacer(0.5)
+    pacer = RateLimitPacer(0.5, clock)
     pacer.observe(CaseInsensitiveDict(observed))
     assert pacer.wait_needed() == 0.0

@@ -43,8 +43,16 @@ def reset() -> None:
 
 
 @lru_cache(maxsize=4)
-def _kustomer_client_for(api_base: str, api_key: str, share: float) -> KustomerClient:
-    return KustomerClient(api_base, api_key, rate_limit_share=share, **_kustomer_client_options)
+def _kustomer_client_for(
+    api_base: str, api_key: str, share: float, search_limit: int
+) -> KustomerClient:
+    return KustomerClient(
+        api_base,
+        api_key,
+        rate_limit_share=share,
+        search_limit_per_minute=search_limit,
+        **_kustomer_client_options,
+    )
 
 
 def kustomer_client() -> KustomerClient:
@@ -54,6 +62,7 @@ def kustomer_client() -> KustomerClient:
         kustomer_api_base(current.need("kustomer_org_url")),
         read_secret(current.need("kustomer_api_key_secret")),
         current.kustomer_rate_limit_share,
+        current.kustomer_search_limit,
     )
 
 

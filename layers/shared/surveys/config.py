@@ -43,6 +43,7 @@ class Settings(BaseModel):
     kustomer_rate_limit_share: float = Field(
         alias="KUSTOMER_RATE_LIMIT_SHARE", default=0.5, gt=0, le=1
     )
+    kustomer_search_limit: int = Field(alias="KUSTOMER_SEARCH_LIMIT", default=100, ge=1)
     reconcile_grace_minutes: float = Field(alias="RECONCILE_GRACE_MINUTES", default=60, ge=0)
 
     @property

@@ -56,6 +56,9 @@ class MetricName(StrEnum):
     WRITEBACKS_STILL_FAILING = "WritebacksStillFailing"
     RECORDS_FAILED = "RecordsFailed"
     KUSTOMER_THROTTLED = "KustomerThrottled"
+    # A call that stopped because waiting for the rate limit's next window would overrun the
+    # time left: the work resumes later, nothing failed.
+    KUSTOMER_PACED = "KustomerPaced"
     KUSTOMER_ERRORS = "KustomerErrors"
     KUSTOMER_AUTH_FAILURES = "KustomerAuthFailures"
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from surveys.adapters.kustomer.errors import (
     KustomerAuthError,
+    KustomerBusyError,
     KustomerError,
     KustomerOutcomeUnknownError,
     KustomerUnavailableError,
@@ -76,6 +77,11 @@ def reconcile_writebacks(
         except WritebackBusyError:
             report.busy += 1
             continue
+        except KustomerBusyError as paced:
+            # The rest waits for the next run, in Kustomer's next rate-limit windows.
+            report.busy += 1
+            report.stopped_because = f"paced: {paced}"
+            break
         except KustomerOutcomeUnknownError:
             report.failed += 1
             continue
@@ -106,6 +112,9 @@ def _post_suppression_notes(
             return
         try:
             report.suppression_notes += post_suppression_note(address, kustomer)
+        except KustomerBusyError as paced:
+            report.stopped_because = f"paced: {paced}"
+            return
         except KustomerOutcomeUnknownError:
             report.failed += 1
         except (KustomerAuthError, KustomerUnavailableError) as error:

@@ -17,7 +17,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Protocol
 
-from surveys.adapters.kustomer.errors import KustomerNotFoundError
+from surveys.adapters.kustomer.errors import KustomerBusyError, KustomerNotFoundError
 from surveys.adapters.kustomer.resources import Customer
 from surveys.adapters.mailer import RecipientRejectedError
 from surveys.adapters.store.state import (
@@ -205,6 +205,18 @@ def _skipped(survey: SurveyItem, because: SkipReason, reason: str) -> SendOutcom
     return SendOutcome(survey.survey_id, SurveyStatus.SKIPPED.value, reason, because)
 
 
+def _deferred(
+    request: SurveyRequest, later: LaterQueue, wait_seconds: float, why: str
+) -> SendOutcome:
+    """Put the survey back on the queue to be sent `wait_seconds` from now."""
+    later.send_later(request.model_copy(update={"deferrals": request.deferrals + 1}), wait_seconds)
+    logger.info(
+        "Survey deferred",
+        extra={"survey_id": request.survey_id, "reason": why, "wait_seconds": round(wait_seconds)},
+    )
+    return SendOutcome(request.survey_id, "deferred", why)
+
+
 def _agent_name(user_id: str | None) -> str | None:
     agent = find_agent(user_id) if user_id else None
     return agent.name if agent else None
@@ -233,6 +245,10 @@ def send_survey(
         return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending")
     try:
         customer = customers.get_customer(request.customer_id)
+    except KustomerBusyError as busy:
+        # This system's share of Kustomer's rate limit is spent: the survey waits in the queue
+        # for the next window, without counting as a failed delivery.
+        return _deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
     except KustomerNotFoundError:
         return _skipped(survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer")
     recipient, problem = usable_address(customer.emails)
@@ -251,14 +267,11 @@ def send_survey(
     if trigger.send_window is not None:
         opens_at = trigger.send_window.opens_after(now, customer.time_zone)
         if opens_at is not None:
-            wait = (opens_at - now).total_seconds()
-            later.send_later(request.model_copy(update={"deferrals": request.deferrals + 1}), wait)
-            logger.info(
-                "Survey waits for the send window",
-                extra={"survey_id": survey.survey_id, "opens_at": opens_at.isoformat()},
-            )
-            return SendOutcome(
-                survey.survey_id, "deferred", f"send window opens {opens_at.isoformat()}"
+            return _deferred(
+                request,
+                later,
+                (opens_at - now).total_seconds(),
+                f"send window opens {opens_at.isoformat()}",
             )
     if trigger.fatigue_days and not claim_customer_contact(
         request.customer_id, survey.survey_id, now, trigger.fatigue_days

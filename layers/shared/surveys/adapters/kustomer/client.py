@@ -1,8 +1,10 @@
 """Kustomer REST client: paced below the org's rate limit, retrying only what can succeed.
 
-It uses a configurable share of the limit the response headers announce, waits as told on
-429, and retries 5xx, timeouts and connection errors with jittered exponential backoff.
-(developer.kustomer.com/kustomer-api-docs/reference/rate-limiting)
+It uses a configurable share of the limit the response headers announce and keeps searches
+within the per-key search limit (surveys/adapters/kustomer/pacing.py), waits on a 429 until the
+window resets, and retries 5xx, timeouts and connection errors with jittered exponential
+backoff. Waiting for the rate limit is never a failure: when the wait would overrun the time
+left, the call raises KustomerBusyError and the caller stops cleanly.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from surveys.adapters.kustomer import endpoints, resources
 from surveys.adapters.kustomer.errors import (
     KustomerAuthError,
+    KustomerBusyError,
     KustomerError,
     KustomerNotFoundError,
     KustomerOutcomeUnknownError,
@@ -25,7 +28,13 @@ from surveys.adapters.kustomer.errors import (
     KustomerUnavailableError,
     request_name,
 )
-from surveys.adapters.kustomer.pacing import RateLimitPacer, header_seconds
+from surveys.adapters.kustomer.pacing import (
+    LONGEST_WAIT_SECONDS,
+    SEARCHES_PER_MINUTE,
+    Clock,
+    RateLimitPacer,
+    SearchPacer,
+)
 from surveys.adapters.kustomer.permissions import (
     DEFINE_CUSTOM_ATTRIBUTES,
     PROBE_OBJECT_ID,
@@ -48,6 +57,9 @@ RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 NOT_CARRIED_OUT_STATUSES = frozenset({429, 503})
 TIME_MARGIN_SECONDS = 2.0
 LIST_PAGE_SIZE = 100
+# 429s in a row before a call gives up for now (about twenty minutes of windows): an org whose
+# other integrations keep the whole limit to themselves.
+MAX_THROTTLED_IN_A_ROW = 20
 
 Read = TypeVar("Read")
 
@@ -106,7 +118,9 @@ class KustomerClient:
         *,
         rate_limit_share: float = 0.5,
         session: requests.Session | None = None,
+        search_limit_per_minute: int = SEARCHES_PER_MINUTE,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = time.time,
         time_left: Callable[[], float] | None = None,
         max_attempts: int = 6,
         timeout: tuple[float, float] = (3.05, 20.0),
@@ -117,7 +131,8 @@ class KustomerClient:
             {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
         )
         self._sleep = sleep
-        self._pacer = RateLimitPacer(rate_limit_share)
+        self._pacer = RateLimitPacer(rate_limit_share, clock)
+        self._search_pacer = SearchPacer(search_limit_per_minute, clock)
         self._time_left = time_left or (lambda: float("inf"))
         self._max_attempts = max_attempts
         self._timeout = timeout
@@ -127,8 +142,20 @@ class KustomerClient:
         self._time_left = time_left
 
     def _wait(self, seconds: float, why: str) -> None:
+        """Wait through a passing failure; Kustomer unavailable when there is no time for it."""
         if seconds > self._time_left() - TIME_MARGIN_SECONDS:
             raise KustomerUnavailableError(f"{why}; not enough time left to wait {seconds:.1f}s")
+        self._sleep(seconds)
+
+    def _wait_for_budget(self, seconds: float, why: str) -> None:
+        """Wait for the rate limit's window; busy, not failing, when there is no time for it."""
+        if seconds > self._time_left() - TIME_MARGIN_SECONDS:
+            metrics.add_metric(MetricName.KUSTOMER_PACED, MetricUnit.Count, 1)
+            raise KustomerBusyError(
+                f"{why}: the rate-limit budget is spent for {seconds:.0f}s, more than the time "
+                "left; resuming later",
+                retry_after=seconds,
+            )
         self._sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
@@ -146,32 +173,58 @@ class KustomerClient:
         """Send a request, retrying what can succeed later. A request that is not `repeatable`
         is retried only when Kustomer certainly did not carry it out."""
         name = request_name(method, path, conversation_id)
+        is_search = path == endpoints.SEARCH
         failure = ""
-        for attempt in range(self._max_attempts):
+        attempts = throttled = 0
+        while attempts < self._max_attempts:
             wait = self._pacer.wait_needed()
+            if is_search:
+                wait = max(wait, self._search_pacer.wait_needed())
             if wait > 0:
-                self._wait(wait, f"pacing below the Kustomer rate limit before {name}")
+                self._wait_for_budget(wait, f"pacing below the Kustomer rate limit before {name}")
+            if is_search:
+                self._search_pacer.sent()
             try:
                 response = self._session.request(
                     method, f"{self._base_url}{path}", timeout=self._timeout, **kwargs
                 )
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except requests.RequestException as error:
+                if not isinstance(error, (requests.ConnectionError, requests.Timeout)):
+                    # A URL that cannot be requested at all: nothing to retry.
+                    raise KustomerUnavailableError(f"{name}: {error}") from error
                 _count_failure(None)
+                attempts += 1
                 failure = f"{type(error).__name__} on {name}"
                 # Only a connection never made proves the request was not sent.
                 if not repeatable and not isinstance(error, requests.ConnectTimeout):
                     raise KustomerOutcomeUnknownError(failure) from error
-                self._wait(self._backoff(attempt), failure)
+                if attempts < self._max_attempts:
+                    self._wait(self._backoff(attempts - 1), failure)
                 continue
             self._pacer.observe(response.headers)
             status = response.status_code
             _count_failure(status)
+            if status == 429:
+                # Never carried out, and not a failure: the org's window is spent.
+                throttled += 1
+                if throttled > MAX_THROTTLED_IN_A_ROW:
+                    raise KustomerBusyError(
+                        f"Kustomer answered 429 to {name} {throttled} times in a row",
+                        retry_after=LONGEST_WAIT_SECONDS,
+                    )
+                self._wait_for_budget(
+                    self._pacer.wait_after_throttle(response.headers, throttled),
+                    f"Kustomer answered 429 to {name}",
+                )
+                continue
+            throttled = 0
             if not repeatable and status in RETRYABLE_STATUSES - NOT_CARRIED_OUT_STATUSES:
                 raise KustomerOutcomeUnknownError(f"Kustomer answered {status} to {name}")
-            if status == 429 or status in RETRYABLE_STATUSES:
+            if status in RETRYABLE_STATUSES:
+                attempts += 1
                 failure = f"Kustomer answered {status} to {name}"
-                wait = self._retry_after(response) if status == 429 else self._backoff(attempt)
-                self._wait(wait, failure)
+                if attempts < self._max_attempts:
+                    self._wait(self._backoff(attempts - 1), failure)
                 continue
             if status >= 400:
                 error_type: type[KustomerError] = KustomerError
@@ -184,14 +237,6 @@ class KustomerClient:
         raise KustomerUnavailableError(
             f"{name} still failing after {self._max_attempts} attempts; last: {failure}"
         )
-
-    @staticmethod
-    def _retry_after(response: requests.Response) -> float:
-        for header in ("Retry-After", "x-ratelimit-reset"):
-            seconds = header_seconds(response.headers.get(header))
-            if seconds is not None:
-                return seconds
-        return 1.0
 
     def _read(
         self,

@@ -53,3 +53,13 @@ class KustomerUnavailableError(Exception):
 class KustomerOutcomeUnknownError(KustomerUnavailableError):
     """A request that must not run twice (creating a note) failed in a way that leaves open
     whether Kustomer carried it out; the caller checks before trying again."""
+
+
+class KustomerBusyError(Exception):
+    """This system's share of Kustomer's rate limit is spent for now and waiting for the window
+    to reset would overrun the time left. Nothing failed: the caller stops cleanly and the work
+    resumes `retry_after` seconds from now, or on its next run."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
