@@ -264,6 +264,9 @@ def run_once(
         print(f"Scan failed: {type(error).__name__}: {error}")
         return 1
     for report in (report for result in results for report in result["reports"]):
+        if report["failed"]:
+            print(f"Scan of {report['metric']} failed: {report['stopped_because']}")
+            return 1
         if report["stopped_because"]:
             print(f"Scan of {report['metric']} stopped early: {report['stopped_because']}")
     queued = _queued(results)
@@ -301,15 +304,22 @@ def run_once(
     return 0
 
 
-def _import_agents(runtime: LocalRuntime) -> None:
+def _import_agents(runtime: LocalRuntime) -> bool:
+    """What `surveys connect` does with Kustomer's users and teams; False when Kustomer
+    refused or failed, said in one line."""
     from surveys.usecases.agents import AgentSyncError
 
     try:
         agents = runtime.import_agents()
     except AgentSyncError as error:
-        print(f"Agents not imported, reports name them by Kustomer id: {error}")
-        return
+        print(f"Agents not imported: {error}")
+        return False
     print(f"Agents: {agents.imported} imported from Kustomer, as `surveys connect` does")
+    if agents.teams.not_imported_because:
+        print(
+            f"Teams: not imported ({agents.teams.not_imported_because}); reports by team stay empty"
+        )
+    return True
 
 
 def serve(runtime: LocalRuntime, interval: float) -> int:
@@ -366,12 +376,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     ).start()
     print(f"AWS (moto): {runtime.moto.url}; rating pages: {runtime.base_url}")
-    trigger = runtime.set_trigger(arguments.metric)
-    print(f"Trigger {trigger.metric} activated, as `surveys trigger activate` does")
-    _import_agents(runtime)
-    if arguments.outbox:
-        print(f"Outbox: {arguments.outbox.resolve()}")
     try:
+        trigger = runtime.set_trigger(arguments.metric)
+        print(f"Trigger {trigger.metric} activated, as `surveys trigger activate` does")
+        if not _import_agents(runtime):
+            return 1
+        if arguments.outbox:
+            print(f"Outbox: {arguments.outbox.resolve()}")
         if arguments.serve:
             return serve(runtime, arguments.scan_interval)
         return run_once(

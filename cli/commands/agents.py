@@ -50,6 +50,12 @@ def print_sync(report: AgentSyncReport) -> None:
 
 def _print_team_sync(report: AgentSyncReport) -> None:
     teams = report.teams
+    if teams.not_imported_because:
+        print(
+            f"Teams: not imported ({teams.not_imported_because}); agents are, and reports by "
+            f"team keep the {teams.unchanged} teams imported before"
+        )
+        return
     print(
         f"Teams: {teams.imported} imported ({len(teams.added)} added, "
         f"{len(teams.renamed)} renamed, {len(teams.removed)} removed, "

@@ -269,20 +269,24 @@ def test_connect_imports_the_teams_and_agents_sync_picks_up_new_renamed_and_remo
     assert deployed.team_names() == {billing: "Billing & Refunds", accounts: "Accounts"}
 
 
-def test_agents_sync_without_the_team_read_role_names_it(
+def test_agents_sync_without_the_team_read_role_imports_the_agents_and_names_the_role_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with deployment(tmp_path, roles=["org.user.user.read"]) as ready:
+        ready.kustomer.add_team("Billing")
         secret_id = ready.runtime.environment("ScannerFunction")["KUSTOMER_API_KEY_SECRET"]
         ready.runtime.moto.client("secretsmanager").put_secret_value(
             SecretId=secret_id, SecretString=KUSTOMER_KEY
         )
 
-        assert surveys(ready, monkeypatch, "agents", "sync") == 2
+        assert surveys(ready, monkeypatch, "agents", "sync") == 0
 
-    error = capsys.readouterr().err
-    assert "403 to GET /v1/teams" in error
-    assert "org.user.team.read" in error
+        assert set(ready.agent_names().values()) == set(AGENTS)
+        assert ready.team_names() == {}
+    output = capsys.readouterr().out
+    assert output.count("403 to GET /v1/teams") == 1
+    assert "org.user.team.read" in output
+    assert "Agents: 3 imported" in output
 
 
 def test_agents_sync_before_connect_says_to_connect(

@@ -116,7 +116,9 @@ def test_a_scan_costs_what_changed_since_the_last_one(
     assert results[0]["reports"][0]["conversations_seen"] == 0
 
 
-def test_pages_through_every_result(runtime: LocalRuntime, simulator: KustomerSimulator) -> None:
+def test_one_page_of_500_holds_a_whole_scan_of_a_few_hundred(
+    runtime: LocalRuntime, simulator: KustomerSimulator
+) -> None:
     conversations = [
         add_due_conversation(simulator, NOW, quiet_hours=60 + index / 60) for index in range(250)
     ]
@@ -125,16 +127,33 @@ def test_pages_through_every_result(runtime: LocalRuntime, simulator: KustomerSi
 
     assert set(surveys_by_id(runtime)) == {f"ces-{c}" for c in conversations}
     assert runtime.queue_depth("SurveyQueue") == 250
-    assert search_requests(simulator) == 3
+    assert search_requests(simulator) == 1
+
+
+def test_pages_through_every_result_from_the_newest_seen(
+    runtime: LocalRuntime, simulator: KustomerSimulator, scan_use_case
+) -> None:
+    conversations = [
+        add_due_conversation(simulator, NOW, quiet_hours=60 + index / 60) for index in range(250)
+    ]
+
+    report = scan_use_case(lambda: 300.0, page_size=100)
+
+    assert report.complete and report.results_in_order
+    assert set(surveys_by_id(runtime)) == {f"ces-{c}" for c in conversations}
+    assert runtime.queue_depth("SurveyQueue") == 250
+    # Page 1, page 2 to confirm the order, then page 1 again from the newest of each page.
+    assert search_requests(simulator) == 4
 
 
 def test_conversations_sharing_one_updated_at_beyond_a_page_are_all_surveyed(
-    runtime: LocalRuntime, simulator: KustomerSimulator
+    runtime: LocalRuntime, simulator: KustomerSimulator, scan_use_case
 ) -> None:
     conversations = [add_due_conversation(simulator, NOW, quiet_hours=60) for _ in range(150)]
 
-    runtime.scan(NOW)
+    report = scan_use_case(lambda: 300.0, page_size=50)
 
+    assert report.complete
     assert set(surveys_by_id(runtime)) == {f"ces-{c}" for c in conversations}
     assert runtime.queue_depth("SurveyQueue") == 150
 
@@ -163,7 +182,7 @@ def scan_use_case(runtime: LocalRuntime, simulator: KustomerSimulator):  # type:
     )
     kustomer = KustomerClient(simulator.base_url, SIMULATOR_KEY)
 
-    def scan(time_left):  # type: ignore[no-untyped-def]
+    def scan(time_left, page_size=100):  # type: ignore[no-untyped-def]
         with function_environment(runtime, "ScannerFunction"):
             return scan_for_due_surveys(
                 trigger_settings("ces"),
@@ -171,6 +190,7 @@ def scan_use_case(runtime: LocalRuntime, simulator: KustomerSimulator):  # type:
                 queue=queue,
                 now=NOW,
                 time_left=time_left,
+                page_size=page_size,
             )
 
     return scan
@@ -182,14 +202,14 @@ def test_a_scan_short_of_time_stops_cleanly_and_the_next_one_resumes(
     conversations = [
         add_due_conversation(simulator, NOW, quiet_hours=60 + index / 60) for index in range(250)
     ]
-    budget = iter([300.0])  # time for one page, then the Lambda is about to time out
+    budget = iter([300.0, 300.0])  # time for two pages, then the Lambda is about to time out
 
     interrupted = scan_use_case(lambda: next(budget, 0.0))
     resumed = scan_use_case(lambda: 300.0)
 
     assert not interrupted.complete
     assert interrupted.stopped_because and "time" in interrupted.stopped_because
-    assert interrupted.queued == 100
+    assert interrupted.queued == 200
     # The oldest conversation not reached went quiet 62.5 h ago: due for 14.5 h.
     assert interrupted.lag_seconds == pytest.approx(14.5 * 3600)
     assert resumed.complete

@@ -9,8 +9,15 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from surveys.adapters.kustomer.client import KustomerClient
-from surveys.adapters.kustomer.errors import KustomerAuthError
+from surveys.adapters.kustomer.errors import (
+    KustomerAuthError,
+    KustomerBusyError,
+    KustomerError,
+    KustomerNotFoundError,
+    KustomerUnavailableError,
+)
 from surveys.adapters.kustomer.permissions import LIST_TEAMS, LIST_USERS
+from surveys.adapters.kustomer.resources import KustomerTeam
 from surveys.adapters.secrets import MissingSecretError
 from surveys.adapters.store.state import (
     AgentItem,
@@ -54,6 +61,9 @@ class TeamSyncReport:
     renamed: tuple[tuple[Team, Team], ...]
     removed: tuple[Team, ...]
     unchanged: int
+    # Why Kustomer's teams could not be read (the key lacks the role, or the org has no teams
+    # endpoint); the teams imported before stay as they were.
+    not_imported_because: str | None = None
 
     @property
     def imported(self) -> int:
@@ -153,10 +163,30 @@ def sync_agents(client: KustomerClient, now: datetime) -> AgentSyncReport:
     return report
 
 
+def _kustomer_teams(client: KustomerClient) -> tuple[dict[str, KustomerTeam], str | None]:
+    """Kustomer's teams, or why they cannot be read. Reports by team need them; surveys do not,
+    so a key without the team role, or an org without the endpoint, still imports agents."""
+    try:
+        return {team.id: team for team in client.teams()}, None
+    except KustomerAuthError as error:
+        if error.status != 403:
+            raise
+        return {}, (
+            f"Kustomer answered 403 to {LIST_TEAMS.call}: the API key needs "
+            f"{LIST_TEAMS.required_roles}"
+        )
+    except KustomerNotFoundError:
+        return {}, f"Kustomer answered 404 to {LIST_TEAMS.call}: this org lists no teams"
+
+
 def sync_teams(client: KustomerClient, now: datetime) -> TeamSyncReport:
     """Make the imported teams match Kustomer's, as `sync_agents` does for users."""
+    kustomer_teams, unreadable = _kustomer_teams(client)
+    if unreadable is not None:
+        logger.warning("Teams not imported", extra={"reason": unreadable})
+        return TeamSyncReport((), (), (), len(all_teams()), not_imported_because=unreadable)
     teams = _mirror(
-        {team.id: team for team in client.teams()},
+        kustomer_teams,
         {item.team_id: item for item in all_teams()},
         same=lambda item, team: item.name == team.name,
         save=lambda team: save_team(team.id, team.name, now),
@@ -185,12 +215,13 @@ def sync_agents_with_stored_key(
         raise AgentSyncError("no Kustomer API key is stored yet: run `surveys connect`") from None
     except KustomerAuthError as error:
         if error.status == 403:
-            refused = LIST_TEAMS if error.path == LIST_TEAMS.path else LIST_USERS
             raise AgentSyncError(
-                f"Kustomer answered 403 to {refused.call}: the stored API key needs "
-                f"{refused.required_roles}. Run `surveys connect` with a key that has it."
+                f"Kustomer answered 403 to {LIST_USERS.call}: the stored API key needs "
+                f"{LIST_USERS.required_roles}. Run `surveys connect` with a key that has it."
             ) from None
         raise AgentSyncError(
             f"Kustomer refused the stored API key ({error.status}: {error.detail}): run "
             "`surveys connect` with a valid key"
         ) from None
+    except (KustomerError, KustomerUnavailableError, KustomerBusyError) as error:
+        raise AgentSyncError(f"Kustomer could not list the users: {error}") from None

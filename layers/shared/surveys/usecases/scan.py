@@ -1,9 +1,22 @@
 """Scan: find conversations that are due a survey and queue one survey each.
 
-The scan walks Kustomer's search results in updatedAt order from a per-metric watermark, so each
-run costs in proportion to what changed since the last one. Progress is saved after every page:
-a run that is short of time stops cleanly and the next one resumes where it stopped. A survey id
-is derived from the conversation and metric, so overlapping or repeated scans cannot queue two.
+A scan reads the conversations last updated within a window of time: from where the last scan
+stopped (the watermark) to now minus the quiet period. Kustomer pages search results, and does
+not promise their order: the reference says only customer attributes sort
+(developer.kustomer.com search reference). So every window is read whole before the watermark
+moves past it:
+
+- results that come oldest first, with the order checked on every page and across the first two
+  pages of a window, are read as a sort allows: from the newest result seen, restarting at page
+  1, so results that leave the window meanwhile cannot make others slip past a page boundary;
+- otherwise the window is read by page number, backwards from its last page: results only ever
+  leave a window of the past (a conversation updated now is no longer in it), which moves later
+  results to earlier pages, ones not read yet. A window needing more pages than a query may
+  have (100) is split in two, until each part fits.
+
+Progress is saved after every request, so a run short of time (or of rate limit) stops cleanly
+and the next one resumes where it stopped. A survey id is derived from the conversation and
+metric, so a conversation read twice is queued once.
 """
 
 from __future__ import annotations
@@ -14,13 +27,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from surveys.adapters.kustomer.errors import KustomerUnavailableError
+from surveys.adapters.kustomer.errors import KustomerBusyError, KustomerUnavailableError
 from surveys.adapters.kustomer.resources import ConversationPage
 from surveys.adapters.store.state import (
     ScanStateItem,
     find_scan_state,
     new_scan_state,
-    save_scan_state,
+    save_scan_progress,
+    scan_plan,
 )
 from surveys.adapters.store.surveys import existing_survey_ids, record_queued_survey
 from surveys.domain.conversations import (
@@ -30,14 +44,29 @@ from surveys.domain.conversations import (
     survey_id_for,
 )
 from surveys.domain.metrics import Metric
-from surveys.domain.scan_window import first_watermark, scan_lag, scan_window
+from surveys.domain.scan_window import (
+    MILLISECOND,
+    ScanWindow,
+    first_watermark,
+    in_ascending_order,
+    oldest_first,
+    scan_lag,
+    split_in_two,
+)
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
 
-DEFAULT_PAGE_SIZE = 100
-# Enough for one search page, its DynamoDB look-ups and one SQS batch, with room to save state.
-SECONDS_NEEDED_PER_PAGE = 15.0
+# The most results a search page holds (developer.kustomer.com/docs/concepts/search): the fewest
+# requests per conversation.
+DEFAULT_PAGE_SIZE = 500
+# Kustomer serves no page of a query past this one; connectors report about 10,000 results at
+# most per query (developer.kustomer.com search reference, AWS Glue's Kustomer connector notes).
+LAST_SEARCH_PAGE = 100
+# Enough for one search page, its DynamoDB look-ups and SQS batches, with room to save state.
+SECONDS_NEEDED_PER_PAGE = 30.0
+# Doubling up to the last page and halving back takes 14 probes at most.
+MAX_PROBES = 30
 
 
 class ConversationSearch(Protocol):
@@ -60,8 +89,14 @@ class ScanReport:
     queued: int = 0
     already_surveyed: int = 0
     not_eligible: Counter[str] = field(default_factory=Counter)
+    # Windows split in two because reading one whole would page past Kustomer's last page.
+    windows_split: int = 0
+    # Whether the results came oldest first; None when no page could tell.
+    results_in_order: bool | None = None
     complete: bool = False
     stopped_because: str | None = None
+    # Stopped because Kustomer failed, not for time or its rate limit (which resume on their own).
+    failed: bool = False
     # Where the scan stopped, as the age of the oldest due conversation it has not reached.
     lag_seconds: float = 0.0
 
@@ -86,20 +121,221 @@ def _any_of(attribute: str, values: frozenset[str]) -> dict[str, Any]:
     return criteria[0] if len(criteria) == 1 else {"or": criteria}
 
 
-def due_conversations_query(
-    since: datetime, until: datetime, rules: TriggerRules
-) -> dict[str, Any]:
+def due_conversations_query(window: ScanWindow, rules: TriggerRules) -> dict[str, Any]:
     """Kustomer search criteria (developer.kustomer.com/docs/concepts/search): a status and a
-    channel that match, updatedAt within the window, oldest first so the watermark can advance."""
+    channel that match, updatedAt within the window; oldest first, where Kustomer sorts."""
     return {
         "and": [
             _any_of("conversation_status", rules.statuses),
             _any_of("conversation_channels", rules.channels),
-            {"conversation_updated_at": {"gte": _kustomer_time(since)}},
-            {"conversation_updated_at": {"lte": _kustomer_time(until)}},
+            {"conversation_updated_at": {"gte": _kustomer_time(window.since)}},
+            {"conversation_updated_at": {"lte": _kustomer_time(window.until)}},
         ],
         "sort": [{"conversation_updated_at": "asc"}],
     }
+
+
+class _Stop(Exception):
+    """The scan stops here; the next one resumes from the saved progress."""
+
+
+class _Scan:
+    """One run of the scan: the windows left to read, read one request at a time."""
+
+    def __init__(
+        self,
+        trigger: TriggerSettings,
+        state: ScanStateItem,
+        *,
+        kustomer: ConversationSearch,
+        queue: SurveyQueue,
+        now: datetime,
+        time_left: Callable[[], float],
+        page_size: int,
+    ) -> None:
+        self._metric, self._rules = trigger.metric_definition, trigger.rules
+        self._state = state
+        self._kustomer, self._queue = kustomer, queue
+        self._now, self._time_left, self._page_size = now, time_left, page_size
+        self.until = now - self._rules.quiet_period
+        self.reverse_page = int(state.reverse_page or 0)
+        self.plan = _extended(
+            scan_plan(state), state.watermark, self.until, reading_backwards=self.reverse_page > 0
+        )
+        self.report = ScanReport(metric=self._metric.key, since=state.watermark, until=self.until)
+        # Whether the order was checked across two pages yet, in this run.
+        self._order_confirmed = False
+
+    def run(self) -> ScanReport:
+        try:
+            while self.plan:
+                self._read(self.plan[0])
+            self._state.last_complete_at = self._now
+            self.report.complete = True
+        except _Stop:
+            pass
+        self._state.last_scan_at = self._now
+        self._save()
+        self.report.lag_seconds = scan_lag(
+            self._state.watermark, self._now, self._rules.quiet_period
+        ).total_seconds()
+        return self.report
+
+    # --- reading a window ------------------------------------------------------------------
+
+    def _read(self, window: ScanWindow) -> None:
+        if self.reverse_page:
+            self._read_backwards(window, self.reverse_page)
+            return
+        first = self._search(window, 1)
+        if not first.has_next:
+            self._done(window)
+            return
+        if self._in_order(window, first):
+            newest = max(conversation.updated_at for conversation in first.conversations)
+            if window.since < newest <= window.until:
+                self._advance(window, newest)
+                return
+        self._read_whole(window, first)
+
+    def _in_order(self, window: ScanWindow, first: ConversationPage) -> bool:
+        """Whether the results come oldest first: this page in itself and, once a run, the
+        second page after it (a page can look ordered by chance; two in a row cannot)."""
+        in_order = in_ascending_order([c.updated_at for c in first.conversations])
+        if in_order and not self._order_confirmed:
+            second = self._search(window, 2)
+            newest_first = max(c.updated_at for c in first.conversations)
+            following = [newest_first, *(c.updated_at for c in second.conversations)]
+            in_order = oldest_first(following) if len(following) > 1 else None
+            self._order_confirmed = bool(in_order)
+        if in_order is False and self.report.results_in_order is not False:
+            logger.warning(
+                "Kustomer returned search results out of updatedAt order: reading windows whole",
+                extra={"metric": self._metric.key},
+            )
+        if in_order is not None and self.report.results_in_order is not False:
+            self.report.results_in_order = in_order
+        return bool(in_order)
+
+    def _read_whole(self, window: ScanWindow, first: ConversationPage) -> None:
+        """Find the window's last page, then read back to the first; split the window when it
+        has more pages than a query may."""
+        last, sample = self._last_page(window, first)
+        if last is None:
+            if window.since == window.until:
+                self.report.stopped_because = (
+                    f"more than {LAST_SEARCH_PAGE} pages of conversations updated at "
+                    f"{window.since.isoformat()}: this moment cannot be read whole"
+                )
+                logger.error("Scan cannot read a window whole", extra=self.report.as_json())
+                raise _Stop
+            self.plan[0:1] = split_in_two(window, sample)
+            self.report.windows_split += 1
+            self._save()
+            return
+        self._read_backwards(window, last - 1)
+
+    def _last_page(
+        self, window: ScanWindow, first: ConversationPage
+    ) -> tuple[int | None, list[datetime]]:
+        """The window's last page, read (None when there are more than a query may have), and
+        the updatedAt of every result seen on the way, for a split. Pages are probed doubling,
+        then halving the gap: the fewest requests before reading back from the last."""
+        sample = [c.updated_at for c in first.conversations]
+        with_next, past_end = 1, LAST_SEARCH_PAGE + 1
+        for _ in range(MAX_PROBES):
+            page_number = (
+                min(with_next * 2, LAST_SEARCH_PAGE)
+                if past_end > LAST_SEARCH_PAGE
+                else (with_next + past_end) // 2
+            )
+            if page_number <= with_next:
+                # The results shrank under us: the last page with a next now has none.
+                page_number = with_next
+            page = self._search(window, page_number)
+            sample += [c.updated_at for c in page.conversations]
+            if page.has_next:
+                if page_number == LAST_SEARCH_PAGE:
+                    return None, sample
+                if page_number == with_next:
+                    # Results came in meanwhile: look further up again.
+                    past_end = LAST_SEARCH_PAGE + 1
+                with_next = page_number
+            elif page.conversations or page.unreadable or page_number == 1:
+                return page_number, sample
+            else:
+                past_end = page_number
+        # The results would not hold still: read the window as two smaller ones.
+        return None, sample
+
+    def _read_backwards(self, window: ScanWindow, from_page: int) -> None:
+        """Pages `from_page` down to 1 of the window, right after its last page was read."""
+        for page_number in range(from_page, 0, -1):
+            self.reverse_page = page_number
+            self._save()
+            self._search(window, page_number)
+        self.reverse_page = 0
+        self._done(window)
+
+    def _advance(self, window: ScanWindow, newest: datetime) -> None:
+        """Everything before `newest` was read: the window goes on from there."""
+        self.plan[0] = ScanWindow(newest, window.until)
+        self._save()
+
+    def _done(self, window: ScanWindow) -> None:
+        self.plan.pop(0)
+        if not self.plan:
+            self._state.watermark = window.until
+        self._save()
+
+    def _save(self) -> None:
+        save_scan_progress(self._state, self.plan, self.reverse_page)
+
+    # --- one request -------------------------------------------------------------------------
+
+    def _search(self, window: ScanWindow, page_number: int) -> ConversationPage:
+        if self._time_left() < SECONDS_NEEDED_PER_PAGE:
+            self.report.stopped_because = "running out of time; the next scan resumes here"
+            raise _Stop
+        try:
+            page = self._kustomer.search_conversations(
+                due_conversations_query(window, self._rules), page_number, self._page_size
+            )
+        except KustomerBusyError as busy:
+            self.report.stopped_because = f"paced: {busy}"
+            raise _Stop from None
+        except KustomerUnavailableError as error:
+            self.report.stopped_because = f"Kustomer unavailable: {error}"
+            self.report.failed = True
+            raise _Stop from None
+        self.report.pages += 1
+        self.report.conversations_seen += len(page.conversations)
+        for result, reason in page.unreadable:
+            # Skipped with its reason, not fatal: the rest of the page is queued, the scan goes on.
+            self.report.not_eligible[reason] += 1
+            logger.warning("Search result skipped", extra={"result": result, "reason": reason})
+        _queue_new_surveys(
+            _survey_requests(self._metric, page.conversations, self._now, self._rules, self.report),
+            self._queue,
+            self._now,
+            self.report,
+        )
+        return page
+
+
+def _extended(
+    plan: list[ScanWindow], watermark: datetime, until: datetime, *, reading_backwards: bool
+) -> list[ScanWindow]:
+    """The windows left, and what became due since: the last window grows to `until`, unless
+    it is the one being read backwards, whose pages must stay those of its query."""
+    if not plan:
+        return [ScanWindow(watermark, until)] if watermark <= until else []
+    last = plan[-1]
+    if until <= last.until:
+        return plan
+    if reading_backwards and len(plan) == 1:
+        return [last, ScanWindow(last.until + MILLISECOND, until)]
+    return [*plan[:-1], ScanWindow(last.since, until)]
 
 
 def _load_or_start(trigger: TriggerSettings) -> ScanStateItem:
@@ -146,8 +382,10 @@ def _survey_requests(
 def _queue_new_surveys(
     requests: list[SurveyRequest], queue: SurveyQueue, now: datetime, report: ScanReport
 ) -> None:
-    existing = existing_survey_ids([request.survey_id for request in requests])
-    fresh = [request for request in requests if request.survey_id not in existing]
+    # A conversation read twice in one page (or run) is one survey.
+    unique = list({request.survey_id: request for request in requests}.values())
+    existing = existing_survey_ids([request.survey_id for request in unique])
+    fresh = [request for request in unique if request.survey_id not in existing]
     report.already_surveyed += len(requests) - len(fresh)
     # Queue first, record second: a crash in between leaves no record, so the next scan queues
     # the survey again and the sender's idempotency drops the extra message. Nothing is lost.
@@ -170,55 +408,13 @@ def scan_for_due_surveys(
     time_left: Callable[[], float],
     page_size: int = DEFAULT_PAGE_SIZE,
 ) -> ScanReport:
-    metric, rules = trigger.metric_definition, trigger.rules
     state = _load_or_start(trigger)
-    window = scan_window(state.watermark, now, rules.quiet_period)
-    report = ScanReport(metric=metric.key, since=window.since, until=window.until)
-    state.last_scan_at = now
-    if window.is_empty:
-        report.complete = True
-        save_scan_state(state)
-        return report
-
-    while True:
-        if time_left() < SECONDS_NEEDED_PER_PAGE:
-            report.stopped_because = "running out of time; the next scan resumes here"
-            break
-        query = due_conversations_query(state.watermark, window.until, rules)
-        try:
-            page = kustomer.search_conversations(query, int(state.tie_page), page_size)
-        except KustomerUnavailableError as error:
-            report.stopped_because = f"Kustomer unavailable: {error}"
-            break
-        report.pages += 1
-        report.conversations_seen += len(page.conversations)
-        for result, reason in page.unreadable:
-            # Skipped with its reason, not fatal: the rest of the page is queued, the scan goes on.
-            report.not_eligible[reason] += 1
-            logger.warning("Search result skipped", extra={"result": result, "reason": reason})
-        _queue_new_surveys(
-            _survey_requests(metric, page.conversations, now, rules, report), queue, now, report
-        )
-        if not page.has_next or not (page.conversations or page.unreadable):
-            state.watermark, state.tie_page = window.until, 1
-            state.last_complete_at = now
-            report.complete = True
-            break
-        # Never past the window: a result dated later (bad data) must not make every later scan
-        # start beyond conversations not yet seen.
-        newest = min(
-            max((conversation.updated_at for conversation in page.conversations), default=None)
-            or state.watermark,
-            window.until,
-        )
-        if newest > state.watermark:
-            # Restart from page 1 at the newest updatedAt seen: conversations leaving the result
-            # set (updated meanwhile) cannot shift unseen ones past a page boundary.
-            state.watermark, state.tie_page = newest, 1
-        else:
-            # A whole page shares the watermark's updatedAt: step through that tie by page.
-            state.tie_page += 1
-        save_scan_state(state)
-    save_scan_state(state)
-    report.lag_seconds = scan_lag(state.watermark, now, rules.quiet_period).total_seconds()
-    return report
+    return _Scan(
+        trigger,
+        state,
+        kustomer=kustomer,
+        queue=queue,
+        now=now,
+        time_left=time_left,
+        page_size=page_size,
+    ).run()

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -17,6 +19,12 @@ from pynamodb.models import Model
 
 from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
 from surveys.domain.metrics import METRICS
+from surveys.domain.scan_window import ScanWindow
+
+
+class WindowEntry(MapAttribute[str, object]):
+    since = UTCDateTimeAttribute()
+    until = UTCDateTimeAttribute()
 
 
 class ScanStateItem(Model):
@@ -28,9 +36,13 @@ class ScanStateItem(Model):
 
     key = UnicodeAttribute(hash_key=True)
     activated_at = UTCDateTimeAttribute()
+    # Every conversation last updated before it has been read; the scan goes on from here.
     watermark = UTCDateTimeAttribute()
-    # Within a run of conversations sharing one updatedAt longer than a page, the page to resume.
-    tie_page = NumberAttribute(default=1)
+    # The windows of updatedAt still to be read whole, oldest first, the first starting at the
+    # watermark: a window too big for one query is split in parts.
+    windows = ListAttribute(of=WindowEntry, null=True)
+    # Reading the first window back to front, page by page: the next page to read; 0 when not.
+    reverse_page = NumberAttribute(default=0)
     last_scan_at = UTCDateTimeAttribute(null=True)
     last_complete_at = UTCDateTimeAttribute(null=True)
 
@@ -100,11 +112,22 @@ def find_scan_state(metric_key: str) -> ScanStateItem | None:
 def new_scan_state(metric_key: str, activated_at: datetime, watermark: datetime) -> ScanStateItem:
     """A metric's scan from its start; saved with its first progress."""
     return ScanStateItem(
-        _scan_state_key(metric_key), activated_at=activated_at, watermark=watermark, tie_page=1
+        _scan_state_key(metric_key), activated_at=activated_at, watermark=watermark
     )
 
 
-def save_scan_state(state: ScanStateItem) -> None:
+def scan_plan(state: ScanStateItem) -> list[ScanWindow]:
+    """The windows the last scan left to read, oldest first."""
+    return [ScanWindow(entry.since, entry.until) for entry in state.windows or []]
+
+
+def save_scan_progress(state: ScanStateItem, plan: list[ScanWindow], reverse_page: int) -> None:
+    """What is left to read: the watermark moves to the start of the first window left (past a
+    window only once it was read whole)."""
+    if plan:
+        state.watermark = plan[0].since
+    state.windows = [WindowEntry(since=window.since, until=window.until) for window in plan]
+    state.reverse_page = reverse_page
     state.save()
 
 
