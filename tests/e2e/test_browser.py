@@ -306,6 +306,7 @@ def test_the_nps_email_with_eleven_buttons_fits_a_phone_and_shows_the_brand(
         branding=Branding("Acme", "Acme Support", "s@acme.example", "https://s.example.com"),
         expires_at=datetime.now(UTC) + timedelta(days=30),
         signing_key=b"k" * 32,
+        now=datetime.now(UTC),
     )
     part = message.get_body(preferencelist=("html",))
     assert part is not None

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.policy import EmailPolicy, Policy, default
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Protocol
 
 from surveys.adapters.kustomer import Customer, KustomerNotFoundError
@@ -45,7 +46,7 @@ class CustomerDirectory(Protocol):
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> str: ...
+    def send(self, message: EmailMessage, *, metric: str, language: str) -> str: ...
 
 
 class LaterQueue(Protocol):
@@ -131,6 +132,30 @@ def unsubscribe_url(survey_id: str, base_url: str, expires_at: datetime, signing
     return f"{base_url.rstrip('/')}/u/{token}"
 
 
+class _OneLineUrlHeader(UnstructuredHeader, BaseHeader):
+    """A header holding one `<URL>`, written whole on its line.
+
+    Python folds any header longer than 78 characters, and a URL has no space to fold at, so it
+    would write `List-Unsubscribe: =?utf-8?q?=3Chttps=3A//...?=`: RFC 2047 encoded words, which
+    RFC 2369 does not allow there and mail apps do not decode, so they show no unsubscribe
+    button. RFC 5322 allows a line of up to 998 characters."""
+
+    # SES refuses a message with two (docs.aws.amazon.com/ses/latest/dg/header-fields.html).
+    max_count = 1
+    max_line_length = 998
+
+    def fold(self, *, policy: Policy) -> str:
+        line = f"{self.name}: {self}"
+        if not line.isascii() or len(line) > self.max_line_length:
+            raise ValueError(f"{self.name} must be an ASCII URL of a few hundred characters")
+        return line + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _OneLineUrlHeader)
+SURVEY_EMAIL_POLICY: EmailPolicy[EmailMessage] = default.clone(header_factory=_HEADERS)
+
+
 def compose_survey_email(
     trigger: TriggerSettings,
     *,
@@ -141,6 +166,7 @@ def compose_survey_email(
     branding: Branding,
     expires_at: datetime,
     signing_key: bytes,
+    now: datetime,
 ) -> EmailMessage:
     metric = trigger.metric_definition
     company = trigger.company_name or branding.company_name
@@ -174,7 +200,10 @@ def compose_survey_email(
             signing_key,
         ),
     }
-    message = EmailMessage()
+    message = EmailMessage(policy=SURVEY_EMAIL_POLICY)
+    # RFC 5322 asks for both; SES replaces them with its own when it sends the message.
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=branding.sender_address.rpartition("@")[2])
     message["From"] = formataddr(
         (trigger.sender_name or branding.sender_name, branding.sender_address)
     )
@@ -191,6 +220,8 @@ def compose_survey_email(
     # `List-Unsubscribe=One-Click` to this URL; Gmail and Yahoo require it of bulk senders.
     message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # RFC 3834: sent by a program, so auto-responders (out of office) do not answer it.
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(render("survey_email.txt", **context))
     message.add_alternative(render("survey_email.html", **context), subtype="html")
     # After the parts: setting content replaces a message's Content-* headers.
@@ -314,9 +345,10 @@ def send_survey(
         branding=branding,
         expires_at=now + trigger.link_lifetime,
         signing_key=signing_key,
+        now=now,
     )
     try:
-        message_id = mailer.send(message)
+        message_id = mailer.send(message, metric=trigger.metric, language=language)
     except RecipientRejectedError as error:
         release_customer_contact(request.customer_id, survey.survey_id)
         return _finish(
