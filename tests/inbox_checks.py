@@ -9,7 +9,14 @@ from __future__ import annotations
 import email
 import html
 import re
+from datetime import UTC, datetime, timedelta
 from email.message import Message
+from typing import Any
+
+from surveys.adapters.mailer import SesMailer
+from surveys.domain import i18n
+from surveys.domain.triggers import TriggerSettings
+from surveys.usecases.send_survey import Branding, compose_survey_email
 
 # RFC 5322 2.1.1: a line is at most 998 characters, not counting CRLF.
 LINE_LIMIT = 998
@@ -20,6 +27,45 @@ SIZE_LIMIT = 51 * 1024
 URL_IN_BRACKETS = re.compile(r"<([a-z]+://[\x21-\x3b\x3d\x3f-\x7e]+)>")
 TEXT_LINK = re.compile(r"https?://[^\s<>\"]+")
 HTML_LINK = re.compile(r"href=\"([^\"]+)\"")
+
+LANGUAGES = list(i18n.QUESTIONS["ces"])
+NOW = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
+# A stack without a custom domain links to its API's own host, which makes the links long.
+BRANDING = Branding(
+    company_name="Acme",
+    sender_name="Acme Support",
+    sender_address="surveys@acme.example.com",
+    public_base_url="https://k7x2m9qfzt.execute-api.eu-central-1.amazonaws.com",
+)
+
+
+class RecordingSes:
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def send_email(self, **arguments: Any) -> dict[str, str]:
+        self.calls.append(arguments)
+        return {"MessageId": "m-1"}
+
+
+def sent_to_ses(metric: str, language: str, **settings: Any) -> tuple[bytes, dict[str, Any]]:
+    """The survey email the sender composes for a deployed stack, as the SendEmail call hands
+    it to SES: its raw bytes and the whole call."""
+    message = compose_survey_email(
+        TriggerSettings(metric=metric, language=language, **settings),
+        survey_id=f"{metric}-6b00e929000000000000000a",
+        recipient="jane.doe@example.com",
+        customer_name="Jane Doe",
+        language=language,
+        branding=BRANDING,
+        expires_at=NOW + timedelta(days=30),
+        signing_key=b"k" * 32,
+        now=NOW,
+    )
+    ses = RecordingSes()
+    SesMailer(ses, "surveys-config").send(message, metric=metric, language=language)
+    [call] = ses.calls
+    return call["Content"]["Raw"]["Data"], call
 
 
 def header_block(raw: bytes) -> bytes:
