@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
+import boto3
 from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -15,20 +17,38 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from surveys.adapters.sending_pause import CloudWatchReputation, reputation_limits
 from surveys.adapters.store import utcnow
 from surveys.batch import ReportingBatchProcessor
-from surveys.bootstrap import branding, kustomer_client, link_signing_key, mailer, survey_queue
+from surveys.bootstrap import (
+    AWS_CLIENT_CONFIG,
+    branding,
+    kustomer_client,
+    link_signing_key,
+    mailer,
+    survey_queue,
+)
 from surveys.config import settings
 from surveys.domain.survey_request import SurveyRequest
 from surveys.observability import correlated, logger, metrics, tracer
 from surveys.telemetry import record_send
 from surveys.usecases.send_survey import send_survey
+from surveys.usecases.sending_guard import SendingGuard
 from surveys.usecases.triggers import trigger_settings
 
 processor = ReportingBatchProcessor(event_type=EventType.SQS)
 # A survey waiting for its send window comes back as a new delivery with one more deferral.
 idempotency = IdempotencyConfig(event_key_jmespath="[survey_id, deferrals]")
 persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
+
+
+@cache
+def sending_guard() -> SendingGuard:
+    """One per container, so its caches of the pause and of SES's reputation live as long."""
+    return SendingGuard(
+        CloudWatchReputation(boto3.client("cloudwatch", config=AWS_CLIENT_CONFIG)),
+        reputation_limits(),
+    )
 
 
 @idempotent_function(
@@ -41,6 +61,7 @@ def send_once(request: SurveyRequest) -> dict[str, Any]:
         customers=kustomer_client(),
         mailer=mailer(),
         later=survey_queue(),
+        guard=sending_guard(),
         branding=branding(),
         signing_key=link_signing_key(),
         now=utcnow(),

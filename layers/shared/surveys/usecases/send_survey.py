@@ -1,9 +1,9 @@
 """Send: email one survey to the conversation's customer, exactly once per survey.
 
-A survey ends either sent or skipped with a reason, or waits for its send window; only passing
-failures (Kustomer or SES unavailable) raise, so the queue retries them and, after its limit,
-keeps them in the DLQ. Every trigger setting is read at send time: a trigger deactivated after
-the scan sends nothing.
+A survey ends either sent or skipped with a reason, or waits for its send window or while the
+sender is paused for its reputation; only passing failures (Kustomer or SES unavailable) raise,
+so the queue retries them and, after its limit, keeps them in the DLQ. Every trigger setting is
+read at send time: a trigger deactivated after the scan sends nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from surveys.adapters.store import (
     release_customer_contact,
     survey_from_request,
 )
+from surveys.adapters.survey_queue import SQS_MAX_DELAY_SECONDS
 from surveys.adapters.templates import render
 from surveys.domain import i18n
 from surveys.domain.metrics import Metric
@@ -53,6 +54,10 @@ class LaterQueue(Protocol):
     def send_later(self, request: SurveyRequest, delay_seconds: float) -> None: ...
 
 
+class PauseCheck(Protocol):
+    def pause_reason(self, now: datetime) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class Branding:
     """The deploy parameters; a trigger's own settings take precedence."""
@@ -65,6 +70,8 @@ class Branding:
 
 # The outcome of a survey that an earlier delivery of its message already sent or skipped.
 ALREADY_HANDLED = "already handled"
+# A survey that waits on the queue while the sender is paused (surveys/usecases/sending_guard.py).
+PAUSED = "paused"
 
 
 @dataclass(frozen=True)
@@ -273,6 +280,7 @@ def send_survey(
     customers: CustomerDirectory,
     mailer: Mailer,
     later: LaterQueue,
+    guard: PauseCheck,
     branding: Branding,
     signing_key: bytes,
     now: datetime,
@@ -288,6 +296,18 @@ def send_survey(
             SkipReason.TRIGGER_INACTIVE,
             skip_reason="trigger inactive when sending",
         )
+    paused_because = guard.pause_reason(now)
+    if paused_because is not None:
+        # Back on the queue, asked again in 15 minutes until an admin resumes sending; the
+        # survey stays queued, and the customer is not looked up while it waits.
+        later.send_later(
+            request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
+        )
+        logger.info(
+            "Survey waits: sending is paused",
+            extra={"survey_id": survey.survey_id, "reason": paused_because},
+        )
+        return SendOutcome(survey.survey_id, PAUSED, f"sending paused: {paused_because}")
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerNotFoundError:
