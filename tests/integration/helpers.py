@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from moto.backends import get_backend
+
 from local.kustomer_sim import KustomerSimulator
+from local.runtime.aws import ACCOUNT_ID, REGION
 from local.runtime.runtime import LocalRuntime, SentEmail
 
 
@@ -60,3 +63,25 @@ def send_every_kind_of_survey(
         (sent.survey_id.split("-", 1)[0], str(sent.message["Content-Language"])): sent
         for sent in runtime.sent_emails()
     }
+
+
+def publish_ses_reputation(
+    runtime: LocalRuntime, at: datetime, bounce: float | None = None, complaint: float | None = None
+) -> None:
+    """What SES does for the account: the rates as fractions in AWS/SES, without dimensions."""
+    data = [
+        {"MetricName": name, "Value": value, "Timestamp": at}
+        for name, value in (
+            ("Reputation.BounceRate", bounce),
+            ("Reputation.ComplaintRate", complaint),
+        )
+        if value is not None
+    ]
+    runtime.moto.client("cloudwatch").put_metric_data(Namespace="AWS/SES", MetricData=data)
+
+
+def let_queue_delays_pass(runtime: LocalRuntime) -> None:
+    """The 15 minutes a waiting survey is delayed on the queue, passed at once."""
+    for queue in get_backend("sqs")[ACCOUNT_ID][REGION].queues.values():
+        for message in queue._messages:
+            message.delayed_until = 0

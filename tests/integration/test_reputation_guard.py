@@ -9,40 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.backends import get_backend
 
 from cli.main import main
 from local.kustomer_sim import KustomerSimulator
-from local.runtime.aws import ACCOUNT_ID, REGION
 from local.runtime.runtime import LocalRuntime
 from surveys.adapters.sending_pause import CloudWatchReputation, reputation_limits
 from surveys.usecases.sending_guard import SendingGuard, resume_sending
 from tests.conftest import function_environment
-from tests.integration.helpers import add_due_conversation, surveys_by_id
+from tests.integration.helpers import (
+    add_due_conversation,
+    let_queue_delays_pass,
+    publish_ses_reputation,
+    surveys_by_id,
+)
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-def publish_ses_reputation(
-    runtime: LocalRuntime, at: datetime, bounce: float | None = None, complaint: float | None = None
-) -> None:
-    """What SES does for the account: the rates as fractions in AWS/SES, without dimensions."""
-    data = [
-        {"MetricName": name, "Value": value, "Timestamp": at}
-        for name, value in (
-            ("Reputation.BounceRate", bounce),
-            ("Reputation.ComplaintRate", complaint),
-        )
-        if value is not None
-    ]
-    runtime.moto.client("cloudwatch").put_metric_data(Namespace="AWS/SES", MetricData=data)
-
-
-def let_queue_delays_pass(runtime: LocalRuntime) -> None:
-    """The 15 minutes a waiting survey is delayed on the queue, passed at once."""
-    for queue in get_backend("sqs")[ACCOUNT_ID][REGION].queues.values():
-        for message in queue._messages:
-            message.delayed_until = 0
 
 
 def customer_lookups(simulator: KustomerSimulator) -> int:
