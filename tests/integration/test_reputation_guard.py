@@ -41,19 +41,26 @@ def local_stack(runtime: LocalRuntime, tmp_path: Path) -> list[str]:
     return ["--local", str(path)]
 
 
+def paused_with_a_waiting_survey(
+    runtime: LocalRuntime, simulator: KustomerSimulator, **rates: float
+) -> tuple[str, tuple[int, int]]:
+    """SES publishes `rates`, then a due conversation is scanned and its survey delivered to the
+    sender; returns the conversation and what the delivery handled and failed."""
+    publish_ses_reputation(runtime, NOW - timedelta(minutes=20), **rates)
+    conversation = add_due_conversation(simulator, NOW)
+    runtime.scan(NOW)
+    return conversation, runtime.deliver()
+
+
 def test_a_bounce_rate_at_the_limit_pauses_the_sender_and_the_survey_waits_on_its_queue(
     runtime: LocalRuntime,
     simulator: KustomerSimulator,
     local_stack: list[str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    publish_ses_reputation(runtime, NOW - timedelta(minutes=20), bounce=0.042)
-    conversation = add_due_conversation(simulator, NOW)
-    runtime.scan(NOW)
+    conversation, delivered = paused_with_a_waiting_survey(runtime, simulator, bounce=0.042)
 
-    handled, failed = runtime.deliver()
-
-    assert (handled, failed) == (1, 0)
+    assert delivered == (1, 0)
     assert runtime.sent_emails() == []
     assert surveys_by_id(runtime)[f"ces-{conversation}"]["status"] == "queued"
     assert runtime.queue_depth("SurveyQueue") == 1
@@ -80,10 +87,7 @@ def test_resume_refuses_while_a_rate_is_over_its_limit_unless_told_then_the_surv
     local_stack: list[str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    publish_ses_reputation(runtime, NOW - timedelta(minutes=20), bounce=0.042)
-    conversation = add_due_conversation(simulator, NOW)
-    runtime.scan(NOW)
-    runtime.deliver()
+    conversation, _ = paused_with_a_waiting_survey(runtime, simulator, bounce=0.042)
 
     assert main([*local_stack, "sending", "resume"]) == 1
     assert "Not resumed: SES's bounce rate for the account is 4.2 %" in capsys.readouterr().out
@@ -109,11 +113,8 @@ def test_once_the_rate_is_back_under_the_limit_resume_needs_no_flag(
     local_stack: list[str],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    publish_ses_reputation(runtime, NOW - timedelta(minutes=40), complaint=0.0011)
-    add_due_conversation(simulator, NOW)
-    runtime.scan(NOW)
-    runtime.deliver()
-    publish_ses_reputation(runtime, NOW - timedelta(minutes=10), complaint=0.0004)
+    paused_with_a_waiting_survey(runtime, simulator, complaint=0.0011)
+    publish_ses_reputation(runtime, NOW - timedelta(minutes=5), complaint=0.0004)
 
     assert main([*local_stack, "sending", "resume"]) == 0
 
