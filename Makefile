@@ -9,6 +9,8 @@ SECURITY_INSTALLED := $(SECURITY_VENV)/.installed
 PY313 := /root/.pyenv/versions/3.13.0/bin
 # The browser tests drive Debian's Chromium: Playwright's own browser download is not reachable.
 CHROMIUM := /usr/bin/chromium
+# The spam-score test runs Debian's SpamAssassin with its shipped rules, offline.
+SPAMASSASSIN := /usr/bin/spamassassin
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
@@ -27,6 +29,10 @@ $(INSTALLED): requirements-dev.txt layers/shared/requirements.txt pyproject.toml
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+
+$(SPAMASSASSIN):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends spamassassin
 
 demo: $(INSTALLED)
 	$(PY) -m local.demo --outbox outbox
@@ -63,7 +69,7 @@ unit: $(INSTALLED)
 integration: $(INSTALLED)
 	$(PY) -m pytest tests/integration
 
-e2e: $(INSTALLED) $(CHROMIUM)
+e2e: $(INSTALLED) $(CHROMIUM) $(SPAMASSASSIN)
 	$(PY) -m pytest tests/e2e
 
 # The load test (tests/load): the CI size in `make test`, 10,000 conversations with `make load`.

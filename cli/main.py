@@ -7,11 +7,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cli.commands import agents, connect, redrive, report, trigger
+from cli.commands import agents, connect, doctor, redrive, report, sending, trigger
 from cli.errors import CommandError
 from cli.stack import LOCAL_STACK_FILE, Stack, StackNotFoundError
 
-COMMANDS = [connect, trigger, agents, redrive, report]
+COMMANDS = [connect, doctor, trigger, sending, agents, redrive, report]
 
 
 def parser() -> argparse.ArgumentParser:

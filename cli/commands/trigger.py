@@ -7,10 +7,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from cli.commands.sending import pause_lines
 from cli.errors import CommandError
 from cli.stack import Stack
 from surveys.domain.metrics import METRICS
 from surveys.domain.triggers import TriggerSettings
+from surveys.usecases.sending_guard import sending_status
 from surveys.usecases.triggers import (
     TriggerSettingsError,
     activate_trigger,
@@ -102,6 +104,9 @@ def run(stack: Stack, arguments: argparse.Namespace) -> int:
         try:
             if arguments.action == "show":
                 _print(trigger_settings(arguments.metric), arguments.json)
+                paused = [] if arguments.json else pause_lines(sending_status(), stack)
+                if paused:
+                    print("\n".join(paused))
                 return 0
             if arguments.action == "set":
                 updated = change_trigger(arguments.metric, parse_settings(arguments.settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
@@ -16,19 +17,37 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.clock import utcnow
+from surveys.adapters.ses_reputation import CloudWatchReputation
 from surveys.batch import ReportingBatchProcessor
-from surveys.bootstrap import branding, kustomer_client, link_signing_key, mailer, survey_queue
+from surveys.bootstrap import (
+    aws_client,
+    branding,
+    kustomer_client,
+    link_signing_key,
+    mailer,
+    survey_queue,
+)
 from surveys.config import settings
 from surveys.domain.survey_request import SurveyRequest
 from surveys.observability import correlated, logger, metrics, tracer
 from surveys.telemetry import record_send
 from surveys.usecases.send_survey import send_survey
+from surveys.usecases.sending_guard import SendingGuard
 from surveys.usecases.triggers import trigger_settings
 
 processor = ReportingBatchProcessor(event_type=EventType.SQS)
 # A survey waiting for its send window comes back as a new delivery with one more deferral.
 idempotency = IdempotencyConfig(event_key_jmespath="[survey_id, deferrals]")
 persistence = DynamoDBPersistenceLayer(table_name=settings().need("idempotency_table"))
+
+
+@cache
+def sending_guard() -> SendingGuard:
+    """One per container, so its caches of the pause and of SES's reputation live as long."""
+    return SendingGuard(
+        CloudWatchReputation(aws_client("cloudwatch")),
+        settings().reputation_limits(),
+    )
 
 
 @idempotent_function(
@@ -41,6 +60,7 @@ def send_once(request: SurveyRequest) -> dict[str, Any]:
         customers=kustomer_client(),
         mailer=mailer(),
         later=survey_queue(),
+        guard=sending_guard(),
         branding=branding(),
         signing_key=link_signing_key(),
         now=utcnow(),

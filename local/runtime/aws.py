@@ -156,9 +156,24 @@ def _create_configuration_sets(moto: MotoEndpoint, resolver: TemplateResolver, s
         resolver.names.refs[logical_id] = name
 
 
-def _verify_sender(moto: MotoEndpoint, resolver: TemplateResolver) -> None:
-    # moto verifies identities at once; in AWS the SenderIdentity resource starts verification.
-    moto.client("ses").verify_email_identity(EmailAddress=resolver.parameters["SenderAddress"])
+def _create_email_identities(moto: MotoEndpoint, resolver: TemplateResolver) -> None:
+    """The SES identities the template creates under its parameters, with their DKIM signing
+    settings (moto verifies them at once, and keeps no MAIL FROM domain); and the From address
+    when none covers it, as a stack deployed with CreateSenderIdentity=false finds it verified."""
+    sesv2 = moto.client("sesv2")
+    created = []
+    for resource in resources_of_type(resolver.template, "AWS::SES::EmailIdentity").values():
+        if "Condition" in resource and not resolver.condition(resource["Condition"]):
+            continue
+        properties = resolver.resolve(resource["Properties"])
+        arguments = {"EmailIdentity": properties["EmailIdentity"]}
+        if "DkimSigningAttributes" in properties:
+            arguments["DkimSigningAttributes"] = properties["DkimSigningAttributes"]
+        sesv2.create_email_identity(**arguments)
+        created.append(properties["EmailIdentity"])
+    sender = resolver.parameters["SenderAddress"]
+    if not {sender, sender.rpartition("@")[2]} & set(created):
+        sesv2.create_email_identity(EmailIdentity=sender)
 
 
 def provision(
@@ -172,7 +187,7 @@ def provision(
     _create_secrets(moto, resolver, stack, secret_values)
     _create_topics(moto, resolver, stack)
     _create_configuration_sets(moto, resolver, stack)
-    _verify_sender(moto, resolver)
+    _create_email_identities(moto, resolver)
     for logical_id, resource in resolver.template["Resources"].items():
         resolver.names.refs.setdefault(logical_id, _physical_name(stack, logical_id))
         if resource["Type"] == "AWS::Serverless::Function":

@@ -126,6 +126,8 @@ class TemplateResolver:
                 return str(left) == str(right)
             if key == "Fn::Not":
                 return not self.resolve(argument[0])
+            if key == "Fn::And":
+                return all(self.resolve(item) for item in argument)
             if key == "Fn::Join":
                 separator, items = argument
                 return separator.join(str(item) for item in self.resolve(items))

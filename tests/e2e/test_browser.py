@@ -1,5 +1,6 @@
 """A recipient in a real browser (headless Chromium): the emailed links on the local runtime,
-with and without JavaScript. Screenshots of the emails and pages go to test-output/."""
+with and without JavaScript, and axe-core's audit of every page. Screenshots of the emails and
+pages, and the audit's results, go to test-output/."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from local.kustomer_sim import KustomerSimulator
@@ -33,6 +35,13 @@ CHROMIUM_ARGS = [
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 LANGUAGES = {"en": "en-us", "de": "de-de", "fr": "fr-fr", "es": "es-es", "sk": "sk-sk"}
 PHONE = {"width": 360, "height": 740}
+DESKTOP = {"width": 800, "height": 900}
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+# axe-core's rules for WCAG 2.0 and 2.1, levels A and AA (its best practices are not WCAG).
+WCAG_21_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="make e2e installs Chromium")
 
@@ -60,6 +69,11 @@ def recipients() -> Iterator[Recipients]:
     names = ["javascript", "leaves", "untouched", "no-script", "changes", "unsubscribes"]
     people = [(name, "en-us") for name in names]
     people += [(f"lang-{language}", locale) for language, locale in LANGUAGES.items()]
+    people += [
+        (f"audit-{language}-{viewport}", locale)
+        for language, locale in LANGUAGES.items()
+        for viewport in VIEWPORTS
+    ]
     conversations = {}
     for index, (name, locale) in enumerate(people):
         customer = simulator.add_customer(
@@ -90,7 +104,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    context = browser.new_context(viewport={"width": 800, "height": 900})
+    context = browser.new_context(viewport=DESKTOP)
     yield context
     context.close()
 
@@ -307,6 +321,7 @@ def test_the_nps_email_with_eleven_buttons_fits_a_phone_and_shows_the_brand(
         branding=Branding("Acme", "Acme Support", "s@acme.example", "https://s.example.com"),
         expires_at=datetime.now(UTC) + timedelta(days=30),
         signing_key=b"k" * 32,
+        now=datetime.now(UTC),
     )
     part = message.get_body(preferencelist=("html",))
     assert part is not None
@@ -325,3 +340,64 @@ def test_the_nps_email_with_eleven_buttons_fits_a_phone_and_shows_the_brand(
         assert color == "rgb(122, 31, 162)"
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def audit_log() -> Iterator[list[str]]:
+    """One line per page audited, written to test-output/axe-results.txt at the end."""
+    lines: list[str] = []
+    yield lines
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "axe-results.txt").write_text("".join(sorted(lines)), encoding="utf-8")
+
+
+def _wcag_violations(page: Page, name: str, audit_log: list[str]) -> list[str]:
+    """axe-core's WCAG 2.1 A and AA violations on the page as it is now, one line each."""
+    response = Axe().run(page, options=WCAG_21_AA).response
+    violations = [
+        f"{violation['id']} ({violation['impact']}): "
+        + ", ".join(str(node["target"]) for node in violation["nodes"])
+        for violation in response["violations"]
+    ]
+    audit_log.append(
+        f"{name:<26} {len(violations)} violations, {len(response['passes'])} rules passed, "
+        f"{len(response['incomplete'])} to review by hand  {'; '.join(violations)}\n"
+    )
+    return violations
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_every_page_has_no_wcag_21_aa_violation_in_each_language_and_on_a_phone(
+    recipients: Recipients, browser: Browser, audit_log: list[str], language: str, viewport: str
+) -> None:
+    """The email and every page behind its links, audited by axe-core in the browser: the
+    rating page with a score chosen, the thank-you page, the unsubscribe page and the page
+    that confirms it."""
+    sent = recipients.emails[f"audit-{language}-{viewport}"]
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    found = {}
+    try:
+        page.set_content(sent.html)
+        found["email"] = _wcag_violations(page, f"email {language} {viewport}", audit_log)
+        page.goto(sent.rating_links()[4])
+        found["rating"] = _wcag_violations(page, f"rating {language} {viewport}", audit_log)
+        page.locator("textarea").fill("Fine")
+        page.locator("button[type=submit]").click()
+        expect(page.locator("blockquote")).to_have_text("Fine")
+        found["thank-you"] = _wcag_violations(page, f"thank-you {language} {viewport}", audit_log)
+        page.goto(sent.unsubscribe_link)
+        found["unsubscribe"] = _wcag_violations(
+            page, f"unsubscribe {language} {viewport}", audit_log
+        )
+        page.locator("button[type=submit]").click()
+        expect(page.locator("h1")).to_have_count(1)
+        found["unsubscribed"] = _wcag_violations(
+            page, f"unsubscribed {language} {viewport}", audit_log
+        )
+    finally:
+        context.close()
+
+    assert found == {name: [] for name in found}
+    assert list(found) == ["email", "rating", "thank-you", "unsubscribe", "unsubscribed"]

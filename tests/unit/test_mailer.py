@@ -25,17 +25,27 @@ def message(survey_id):
 def test_every_email_goes_through_the_configuration_set_tagged_with_its_survey():
     ses = RecordingSes()
 
-    assert SesMailer(ses, "surveys-config").send(message("ces-6b00e929")) == "m-1"
+    sent = SesMailer(ses, "surveys-config").send(
+        message("ces-6b00e929"), metric="ces", language="en"
+    )
 
+    assert sent == "m-1"
     [call] = ses.calls
     assert call["ConfigurationSetName"] == "surveys-config"
-    assert call["EmailTags"] == [{"Name": "survey_id", "Value": "ces-6b00e929"}]
+    assert call["EmailTags"] == [
+        {"Name": "survey_id", "Value": "ces-6b00e929"},
+        {"Name": "ses:feedback-id-a", "Value": "ces"},
+        {"Name": "ses:feedback-id-b", "Value": "en"},
+    ]
     assert b"Hello" in call["Content"]["Raw"]["Data"]
 
 
 def test_a_survey_id_ses_cannot_take_as_a_tag_is_left_out_not_refused():
     ses = RecordingSes()
 
-    SesMailer(ses, "surveys-config").send(message("ces-a|b"))
+    SesMailer(ses, "surveys-config").send(message("ces-a|b"), metric="ces", language="en")
 
-    assert ses.calls[0]["EmailTags"] == []
+    assert [tag["Name"] for tag in ses.calls[0]["EmailTags"]] == [
+        "ses:feedback-id-a",
+        "ses:feedback-id-b",
+    ]

@@ -21,8 +21,10 @@ NAMESPACE = "KustomerSurveys/${AWS::StackName}"
 def _dashboard_body() -> dict[str, Any]:
     (dashboard,) = resources_of_type(TEMPLATE, "AWS::CloudWatch::Dashboard").values()
     text = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
-    # CloudFormation fills in ${...} before CloudWatch reads the JSON; any value will do here.
-    return dict(json.loads(re.sub(r"\$\{[^}]+\}", "X", text)))
+    # CloudFormation fills in ${...} before CloudWatch reads the JSON; any value will do here, a
+    # number where it stands for one (a parameter as an annotation's value).
+    numbers_filled = re.sub(r"(?<=\"value\": )\$\{\w+\}", "0", text)
+    return dict(json.loads(re.sub(r"\$\{[^}]+\}", "X", numbers_filled)))
 
 
 def _sub_text(value: Any) -> str:
@@ -67,7 +69,7 @@ def test_alarms_read_only_metrics_the_functions_publish():
         for namespace, metric in _alarm_metrics(alarm)
         if namespace == NAMESPACE
     }
-    assert custom == {"ScanLag", "KustomerAuthFailures", "WritebacksStillFailing"}
+    assert custom == {"ScanLag", "KustomerAuthFailures", "WritebacksStillFailing", "SendingPaused"}
     assert custom <= set(MetricName)
 
 
@@ -99,3 +101,40 @@ def test_alarm_email_is_optional():
     assert TEMPLATE["Parameters"]["AlarmEmail"]["Default"] == ""
     subscription = TEMPLATE["Resources"]["AlarmEmailSubscription"]
     assert subscription["Condition"] == "HasAlarmEmail"
+
+
+def test_ses_reputation_alarms_fire_where_ses_puts_the_account_under_review():
+    """SES's documented review levels: a 5 % bounce and a 0.1 % complaint rate, published as
+    fractions in AWS/SES for the whole account."""
+    reputation = {
+        alarm["Properties"]["MetricName"]: alarm["Properties"]
+        for alarm in ALARMS.values()
+        if alarm["Properties"].get("Namespace") == "AWS/SES"
+    }
+
+    assert reputation["Reputation.BounceRate"]["Threshold"] == 0.05
+    assert reputation["Reputation.ComplaintRate"]["Threshold"] == 0.001
+    for properties in reputation.values():
+        assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert "Dimensions" not in properties  # the account's rate, the one SES acts on
+
+
+def test_the_sender_pauses_below_ses_review_levels_by_default():
+    parameters = TEMPLATE["Parameters"]
+    assert parameters["PauseAtBounceRate"]["Default"] < 5
+    assert parameters["PauseAtComplaintRate"]["Default"] < 0.1
+    # Nor can it be set to wait for SES's own pause of the whole account.
+    assert parameters["PauseAtBounceRate"]["MaxValue"] < 10
+    assert parameters["PauseAtComplaintRate"]["MaxValue"] < 0.5
+    sender = TEMPLATE["Resources"]["SenderFunction"]["Properties"]["Environment"]["Variables"]
+    assert sender["PAUSE_AT_BOUNCE_RATE"] == {"Ref": "PauseAtBounceRate"}
+    assert sender["PAUSE_AT_COMPLAINT_RATE"] == {"Ref": "PauseAtComplaintRate"}
+
+
+def test_the_configuration_set_publishes_the_surveys_own_reputation():
+    (configuration_set,) = resources_of_type(TEMPLATE, "AWS::SES::ConfigurationSet").values()
+    reputation = configuration_set["Properties"]["ReputationOptions"]
+    assert reputation == {"ReputationMetricsEnabled": True}
+    source = json.dumps(_dashboard_body())
+    assert "Reputation.BounceRate" in source and "Reputation.ComplaintRate" in source
+    assert "ses:configuration-set" in source

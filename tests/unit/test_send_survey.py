@@ -81,6 +81,7 @@ def compose(metric=CES, customer_name="Jane", branding=BRANDING, survey_id=None,
         branding=branding,
         expires_at=EXPIRES,
         signing_key=KEY,
+        now=NOW,
     )
 
 

@@ -9,6 +9,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from surveys.domain.reputation import ReputationLimits
+
 
 class ConfigurationError(RuntimeError):
     pass
@@ -45,10 +47,24 @@ class Settings(BaseModel):
     )
     kustomer_search_limit: int = Field(alias="KUSTOMER_SEARCH_LIMIT", default=100, ge=1)
     reconcile_grace_minutes: float = Field(alias="RECONCILE_GRACE_MINUTES", default=60, ge=0)
+    # Percent; the sender pauses itself at these SES reputation rates.
+    pause_at_bounce_rate: float | None = Field(
+        alias="PAUSE_AT_BOUNCE_RATE", default=None, gt=0, lt=100
+    )
+    pause_at_complaint_rate: float | None = Field(
+        alias="PAUSE_AT_COMPLAINT_RATE", default=None, gt=0, lt=100
+    )
 
     @property
     def reconcile_grace(self) -> timedelta:
         return timedelta(minutes=self.reconcile_grace_minutes)
+
+    def reputation_limits(self) -> ReputationLimits:
+        """The rates, as fractions, at which the sender pauses itself."""
+        return ReputationLimits(
+            bounce_rate=float(self.need("pause_at_bounce_rate")) / 100,
+            complaint_rate=float(self.need("pause_at_complaint_rate")) / 100,
+        )
 
     def need(self, name: str) -> str:
         """A setting this code cannot do without; names the variable when it is not set."""

@@ -46,6 +46,8 @@ class MetricName(StrEnum):
     SURVEYS_SKIPPED = "SurveysSkipped"
     SURVEYS_SUPPRESSED = "SurveysSuppressed"
     SURVEYS_DEFERRED = "SurveysDeferred"
+    # One per survey put back on the queue because the sender is paused for its reputation.
+    SENDING_PAUSED = "SendingPaused"
     RATINGS_RECORDED = "RatingsRecorded"
     RATINGS_CHANGED = "RatingsChanged"
     RATING_SCORE = "RatingScore"

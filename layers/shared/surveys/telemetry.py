@@ -14,7 +14,7 @@ from surveys.observability import MetricName, metrics, tracer
 from surveys.usecases.pages import VoteEffect, VoteOutcome
 from surveys.usecases.reconcile import ReconcileReport
 from surveys.usecases.scan import ScanReport
-from surveys.usecases.send_survey import ALREADY_HANDLED, SendOutcome
+from surveys.usecases.send_survey import ALREADY_HANDLED, PAUSED, SendOutcome
 from surveys.usecases.write_back import WritebackOutcome
 
 
@@ -38,6 +38,9 @@ def record_send(outcome: SendOutcome, survey_metric: str) -> None:
     """Count what the sender decided now; a repeated delivery of a survey already sent or skipped
     decided nothing and counts nothing."""
     if outcome.reason == ALREADY_HANDLED:
+        return
+    if outcome.status == PAUSED:
+        metrics.add_metric(MetricName.SENDING_PAUSED, MetricUnit.Count, 1)
         return
     why = outcome.skipped_because
     if why is None:

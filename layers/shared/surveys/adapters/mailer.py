@@ -24,11 +24,21 @@ class SesMailer:
         # ses_events function, which suppresses the address.
         self._configuration_set = configuration_set
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, *, metric: str, language: str) -> str:
         """Send `message`; its survey id rides along as a message tag, so a bounce or
-        complaint names the survey (and through it the conversation) it came from."""
+        complaint names the survey (and through it the conversation) it came from.
+
+        SES writes the Feedback-ID header itself (Gmail reports spam complaints per value of
+        it in Postmaster Tools) and fills its first two fields from the `ses:feedback-id-a` and
+        `-b` tags: here the metric and the language, so complaints show per kind of survey. A
+        Feedback-ID header of our own would compete with SES's."""
         survey_id = str(message["X-Survey-Id"] or "")
         tags = [{"Name": "survey_id", "Value": survey_id}] if _TAG_VALUE.match(survey_id) else []
+        tags += [
+            {"Name": name, "Value": value}
+            for name, value in (("ses:feedback-id-a", metric), ("ses:feedback-id-b", language))
+            if _TAG_VALUE.match(value)
+        ]
         try:
             response = self._ses.send_email(
                 Content={"Raw": {"Data": message.as_bytes()}},

@@ -1,9 +1,9 @@
 """Send: email one survey to the conversation's customer, exactly once per survey.
 
-A survey ends either sent or skipped with a reason, or waits for its send window; only passing
-failures (Kustomer or SES unavailable) raise, so the queue retries them and, after its limit,
-keeps them in the DLQ. Every trigger setting is read at send time: a trigger deactivated after
-the scan sends nothing.
+A survey ends either sent or skipped with a reason, or waits for its send window or while the
+sender is paused for its reputation; only passing failures (Kustomer or SES unavailable) raise,
+so the queue retries them and, after its limit, keeps them in the DLQ. Every trigger setting is
+read at send time: a trigger deactivated after the scan sends nothing.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.errors import HeaderParseError
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
-from email.utils import formataddr
+from email.policy import EmailPolicy, Policy, default
+from email.utils import format_datetime, formataddr, make_msgid
 from typing import Protocol
 
 from surveys.adapters.kustomer.errors import KustomerBusyError, KustomerNotFoundError
@@ -35,6 +36,7 @@ from surveys.adapters.store.surveys import (
     record_skipped,
     survey_from_request,
 )
+from surveys.adapters.survey_queue import SQS_MAX_DELAY_SECONDS
 from surveys.adapters.templates import render
 from surveys.domain import i18n
 from surveys.domain.branding import Branding
@@ -51,15 +53,21 @@ class CustomerDirectory(Protocol):
 
 
 class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> str: ...
+    def send(self, message: EmailMessage, *, metric: str, language: str) -> str: ...
 
 
 class LaterQueue(Protocol):
     def send_later(self, request: SurveyRequest, delay_seconds: float) -> None: ...
 
 
+class PauseCheck(Protocol):
+    def pause_reason(self, now: datetime) -> str | None: ...
+
+
 # The outcome of a survey that an earlier delivery of its message already sent or skipped.
 ALREADY_HANDLED = "already handled"
+# A survey that waits on the queue while the sender is paused (surveys/usecases/sending_guard.py).
+PAUSED = "paused"
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,30 @@ def unsubscribe_url(survey_id: str, base_url: str, expires_at: datetime, signing
     return f"{base_url.rstrip('/')}/u/{token}"
 
 
+class _OneLineUrlHeader(UnstructuredHeader, BaseHeader):
+    """A header holding one `<URL>`, written whole on its line.
+
+    Python folds any header longer than 78 characters, and a URL has no space to fold at, so it
+    would write `List-Unsubscribe: =?utf-8?q?=3Chttps=3A//...?=`: RFC 2047 encoded words, which
+    RFC 2369 does not allow there and mail apps do not decode, so they show no unsubscribe
+    button. RFC 5322 allows a line of up to 998 characters."""
+
+    # SES refuses a message with two (docs.aws.amazon.com/ses/latest/dg/header-fields.html).
+    max_count = 1
+    max_line_length = 998
+
+    def fold(self, *, policy: Policy) -> str:
+        line = f"{self.name}: {self}"
+        if not line.isascii() or len(line) > self.max_line_length:
+            raise ValueError(f"{self.name} must be an ASCII URL of a few hundred characters")
+        return line + policy.linesep
+
+
+_HEADERS = HeaderRegistry()
+_HEADERS.map_to_type("list-unsubscribe", _OneLineUrlHeader)
+SURVEY_EMAIL_POLICY: EmailPolicy[EmailMessage] = default.clone(header_factory=_HEADERS)
+
+
 def compose_survey_email(
     trigger: TriggerSettings,
     *,
@@ -137,6 +169,7 @@ def compose_survey_email(
     branding: Branding,
     expires_at: datetime,
     signing_key: bytes,
+    now: datetime,
 ) -> EmailMessage:
     metric = trigger.metric_definition
     company = trigger.company(branding.company_name)
@@ -168,7 +201,10 @@ def compose_survey_email(
             signing_key,
         ),
     }
-    message = EmailMessage()
+    message = EmailMessage(policy=SURVEY_EMAIL_POLICY)
+    # RFC 5322 asks for both; SES replaces them with its own when it sends the message.
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=branding.sender_address.rpartition("@")[2])
     message["From"] = formataddr(
         (trigger.sender_name or branding.sender_name, branding.sender_address)
     )
@@ -185,6 +221,8 @@ def compose_survey_email(
     # `List-Unsubscribe=One-Click` to this URL; Gmail and Yahoo require it of bulk senders.
     message["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    # RFC 3834: sent by a program, so auto-responders (out of office) do not answer it.
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(render("survey_email.txt", **context))
     message.add_alternative(render("survey_email.html", **context), subtype="html")
     # After the parts: setting content replaces a message's Content-* headers.
@@ -234,6 +272,7 @@ def send_survey(
     customers: CustomerDirectory,
     mailer: Mailer,
     later: LaterQueue,
+    guard: PauseCheck,
     branding: Branding,
     signing_key: bytes,
     now: datetime,
@@ -243,6 +282,18 @@ def send_survey(
         return SendOutcome(survey.survey_id, survey.status, ALREADY_HANDLED)
     if not trigger.active:
         return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending")
+    paused_because = guard.pause_reason(now)
+    if paused_because is not None:
+        # Back on the queue, asked again in 15 minutes until an admin resumes sending; the
+        # survey stays queued, and the customer is not looked up while it waits.
+        later.send_later(
+            request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
+        )
+        logger.info(
+            "Survey waits: sending is paused",
+            extra={"survey_id": survey.survey_id, "reason": paused_because},
+        )
+        return SendOutcome(survey.survey_id, PAUSED, f"sending paused: {paused_because}")
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerBusyError as busy:
@@ -291,9 +342,10 @@ def send_survey(
         branding=branding,
         expires_at=now + trigger.link_lifetime,
         signing_key=signing_key,
+        now=now,
     )
     try:
-        message_id = mailer.send(message)
+        message_id = mailer.send(message, metric=trigger.metric, language=language)
     except RecipientRejectedError as error:
         release_customer_contact(request.customer_id, survey.survey_id)
         return _skipped(survey, SkipReason.SES_REJECTED, f"SES rejected the email: {error}")

@@ -19,6 +19,7 @@ from pynamodb.models import Model
 
 from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
 from surveys.domain.metrics import METRICS
+from surveys.domain.reputation import Reputation
 from surveys.domain.scan_window import ScanWindow
 
 
@@ -252,3 +253,58 @@ def release_customer_contact(customer_id: str, survey_id: str) -> None:
     except DeleteError as error:
         if not is_condition_failure(error):
             raise
+
+
+# --- the sender's pause (surveys/usecases/sending_guard.py) ----------------------------------
+
+SENDING_STATE_KEY = "sending#state"
+
+
+class SendingStateItem(Model):
+    """Whether the sender is paused, why, and what an admin accepted when resuming it."""
+
+    class Meta:
+        table_name = TableName("state_table")
+        region = region()
+
+    key = UnicodeAttribute(hash_key=True)
+    paused_at = UTCDateTimeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    resumed_at = UTCDateTimeAttribute(null=True)
+    # The rates when an admin resumed despite them: they pause the sender again only once a
+    # rate rises above them.
+    tolerated_bounce_rate = NumberAttribute(null=True)
+    tolerated_complaint_rate = NumberAttribute(null=True)
+
+    @property
+    def tolerated(self) -> Reputation | None:
+        if self.tolerated_bounce_rate is None and self.tolerated_complaint_rate is None:
+            return None
+        return Reputation(self.tolerated_bounce_rate, self.tolerated_complaint_rate)
+
+
+def find_sending_state() -> SendingStateItem | None:
+    return get_or_none(SendingStateItem, SENDING_STATE_KEY)
+
+
+def record_pause(reason: str, now: datetime) -> SendingStateItem:
+    """Pause the sender; when another sender paused it first, its pause (and reason) stands."""
+    item = SendingStateItem(SENDING_STATE_KEY, paused_at=now, reason=reason)
+    try:
+        item.save(condition=SendingStateItem.paused_at.does_not_exist())
+    except PutError as error:
+        if not is_condition_failure(error):
+            raise
+        return find_sending_state() or item
+    return item
+
+
+def record_resume(now: datetime, tolerated: Reputation | None) -> SendingStateItem:
+    item = SendingStateItem(
+        SENDING_STATE_KEY,
+        resumed_at=now,
+        tolerated_bounce_rate=tolerated.bounce_rate if tolerated else None,
+        tolerated_complaint_rate=tolerated.complaint_rate if tolerated else None,
+    )
+    item.save()
+    return item
