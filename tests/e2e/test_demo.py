@@ -138,4 +138,7 @@ def test_a_wrong_api_key_is_reported_not_hidden() -> None:
         simulator.stop()
 
     assert result.returncode == 1
-    assert "Scan failed: KustomerAuthError: Kustomer answered 401" in result.stdout
+    # One clear line, before anything is scanned or sent, and no traceback.
+    assert "Agents not imported: Kustomer refused the stored API key (401" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "Scan:" not in result.stdout
