@@ -17,10 +17,11 @@ from local.kustomer_sim.contract import (
 )
 from local.kustomer_sim.faults import Faults
 from local.kustomer_sim.seed import SeedSummary
-from local.kustomer_sim.simulator import NO_RESPONSE, KustomerSimulator
+from local.kustomer_sim.simulator import DEFAULT_CONTRACT, NO_RESPONSE, KustomerSimulator
 
 __all__ = [
     "BASE_CONTRACTS",
+    "DEFAULT_CONTRACT",
     "DOCUMENTED_MODES",
     "MODES",
     "NO_RESPONSE",

@@ -153,8 +153,17 @@ class Mode:
 
 # The whole contract at once; named so a command line can ask for either.
 BASE_CONTRACTS = {
-    "documented": (Contract(), "Kustomer as documented (every default below)"),
-    "legacy": (Contract.legacy(), "the simulator before it followed the documented contract"),
+    "documented": (
+        Contract(),
+        "Kustomer as documented: x-ratelimit-reset an epoch second, no Retry-After, "
+        f"{SEARCHES_PER_KEY_PER_MINUTE} searches a minute per key, {SEARCH_PAGE_CAP} pages a "
+        "query, sort honoured, teams readable",
+    ),
+    "legacy": (
+        Contract.legacy(),
+        "the simulator before it followed the documented contract: x-ratelimit-reset in seconds "
+        "to wait, Retry-After on 429s, no search limit per key",
+    ),
 }
 
 UNFRIENDLY_MODES = (
