@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +37,11 @@ NOTES_PER_CUSTOMER_PER_MINUTE = 120
 # reference, update conversation).
 CUSTOM_ATTRIBUTES_PER_UPDATE_MAX = 100
 ORG_LIMIT_KEY = "org"
+# Why a request got 429, as KustomerSimulator.throttles() counts them.
+THROTTLED_BY_ORG_LIMIT = "org limit"
+THROTTLED_BY_SEARCH_LIMIT = "search limit"
+THROTTLED_BY_NOTE_LIMIT = "notes per customer"
+THROTTLED_BY_FAULT = "injected"
 
 Item = TypeVar("Item")
 
@@ -138,6 +145,8 @@ class KustomerApi:
         self._note_limiter = FixedWindowLimiter(NOTES_PER_CUSTOMER_PER_MINUTE)
         self._contract = contract
         self._search_limiter = _search_limiter(contract)
+        self._throttles: Counter[str] = Counter()
+        self._throttles_lock = threading.Lock()
         object_id = r"(?P<id>[^/]+)"
         # The first route whose path and method match wins, so /v1/users/current must come
         # before /v1/users/{id}.
@@ -239,13 +248,23 @@ class KustomerApi:
             ),
         }
 
-    def throttled(self, detail: str, window: WindowState | None = None) -> ApiError:
-        """A 429. Retry-After, undocumented, only when the contract asks for it; it counts down
-        to the end of the window that refused the request (one second when none did)."""
+    def throttled(self, cause: str, detail: str, window: WindowState | None = None) -> ApiError:
+        """A 429, counted by its cause. Retry-After, undocumented, only when the contract asks
+        for it; it counts down to the end of the window that refused the request (one second
+        when none did)."""
+        with self._throttles_lock:
+            self._throttles[cause] += 1
         headers = {}
         if self._contract.retry_after:
             headers["Retry-After"] = str(max(window.reset_seconds if window else 1, 1))
         return ApiError(HTTPStatus.TOO_MANY_REQUESTS, detail, headers)
+
+    def throttles(self, *, reset: bool = False) -> Counter[str]:
+        with self._throttles_lock:
+            counts = Counter(self._throttles)
+            if reset:
+                self._throttles.clear()
+        return counts
 
     def _authorised(self, request: ApiRequest) -> ApiResponse:
         if request.authorization != f"Bearer {self._api_key}":
@@ -253,7 +272,9 @@ class KustomerApi:
         now = self.now()
         if not self._org_limiter.acquire(ORG_LIMIT_KEY, now):
             raise self.throttled(
-                "organisation rate limit exceeded", self._org_limiter.state(ORG_LIMIT_KEY, now)
+                THROTTLED_BY_ORG_LIMIT,
+                "organisation rate limit exceeded",
+                self._org_limiter.state(ORG_LIMIT_KEY, now),
             )
         route, match = self._route(request)
         if route.roles and not self._role_granted(route):
@@ -293,6 +314,7 @@ class KustomerApi:
             # stay on the org's limit, as on every response, so a client must pace its searches
             # by its own count.
             raise self.throttled(
+                THROTTLED_BY_SEARCH_LIMIT,
                 f"more than {limiter.limit} search requests a minute with this API key",
                 limiter.state(self._api_key, now),
             )
@@ -421,6 +443,7 @@ class KustomerApi:
             now = self.now()
             if not self._note_limiter.acquire(customer_id, now):
                 raise self.throttled(
+                    THROTTLED_BY_NOTE_LIMIT,
                     f"more than {NOTES_PER_CUSTOMER_PER_MINUTE} notes a minute for this customer",
                     self._note_limiter.state(customer_id, now),
                 )

@@ -15,7 +15,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local.kustomer_sim.api import ApiRequest, ApiResponse, KustomerApi, error_body
+from local.kustomer_sim.api import (
+    THROTTLED_BY_FAULT,
+    ApiRequest,
+    ApiResponse,
+    KustomerApi,
+    error_body,
+)
 from local.kustomer_sim.contract import Contract
 from local.kustomer_sim.faults import Faults, InjectedFault, take_fault
 from local.kustomer_sim.resources import JsonObject, conversation_resource, note_resource
@@ -325,9 +331,16 @@ class KustomerSimulator:
         with self._log_lock:
             return list(self._request_log)
 
+    def throttles(self) -> dict[str, int]:
+        """The 429s answered so far by cause: "org limit", "search limit", "notes per customer"
+        or "injected" (Faults.throttle_next)."""
+        return dict(self._api.throttles())
+
     def reset_request_log(self) -> None:
+        """Forget the requests and the 429s so far."""
         with self._log_lock:
             self._request_log.clear()
+        self._api.throttles(reset=True)
 
     # --- used by the HTTP transport --------------------------------------------------------
 
@@ -448,7 +461,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         api = self.server.simulator._api
         detail = f"injected fault: {fault.name.lower()}"
         if fault is InjectedFault.THROTTLE:
-            throttled = api.throttled(detail)
+            throttled = api.throttled(THROTTLED_BY_FAULT, detail)
             response = ApiResponse(throttled.status, error_body(throttled.status, detail))
             response.headers.update(throttled.headers)
         else:

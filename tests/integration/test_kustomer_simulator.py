@@ -366,6 +366,7 @@ def test_the_101st_search_in_a_minute_from_one_key_gets_429_other_requests_pass(
             still_refused = session.post(f"{base_url}/v1/customers/search", json=body, timeout=5)
             clock.advance(timedelta(seconds=1))
             next_minute = session.post(f"{base_url}/v1/customers/search", json=body, timeout=5)
+        throttles = simulator.throttles()
     finally:
         simulator.stop()
 
@@ -381,6 +382,7 @@ def test_the_101st_search_in_a_minute_from_one_key_gets_429_other_requests_pass(
     assert other.status_code == 200
     assert_error(still_refused, 429)
     assert next_minute.status_code == 200
+    assert throttles == {"search limit": 2}
 
 
 def test_the_confirmed_standard_attributes_are_searchable(
@@ -762,6 +764,7 @@ def test_more_than_120_notes_a_minute_for_one_customer_get_429(
 
     assert set(statuses) == {201}
     assert_error(throttled, 429)
+    assert sim.throttles() == {"notes per customer": 1}
     assert int(throttled.headers["Retry-After"]) >= 1
     assert after_a_minute.status_code == 201
 
@@ -809,11 +812,13 @@ def test_every_response_kind_carries_the_reset_as_the_contract_writes_it(
             call("503 injected", "GET", "/v1/users/current")
             simulator.faults.outage = False
             call("401", "GET", "/v1/users/current", headers={"Authorization": "Bearer wrong"})
+        throttles = simulator.throttles()
     finally:
         simulator.stop()
 
     statuses = [response.status_code for _, response, _ in seen]
     assert statuses == [200, 404, 400, 429, 429, 500, 503, 401]
+    assert throttles == {"org limit": 1, "injected": 1}
     window_ends = START + timedelta(seconds=60)
     for kind, response, now in seen:
         moment = reset_moment(shape, response.headers["x-ratelimit-reset"], now)
@@ -896,6 +901,9 @@ def test_throttle_next_answers_429_with_retry_after_in_the_legacy_contract(
     assert throttled.headers["Retry-After"] == "1"
     assert "x-ratelimit-remaining" in throttled.headers
     assert api.get("/v1/users/current").status_code == 200
+    assert sim.throttles() == {"injected": 1}
+    sim.reset_request_log()
+    assert sim.throttles() == {}
 
 
 def test_outage_answers_503_until_switched_off(sim: KustomerSimulator, api: Api) -> None:
