@@ -25,9 +25,10 @@ from typing import Any
 # Kustomer: "API keys may make at most 100 search requests a minute", on top of the org's limit
 # (developer.kustomer.com/kustomer-api-docs/reference/rate-limiting and the search reference).
 SEARCHES_PER_KEY_PER_MINUTE = 100
-# Older search reference pages: a query cannot be paged past page 100; connectors report about
-# 10,000 records at most per query (docs.aws.amazon.com/glue/latest/dg/kustomer-connection-
-# limitations.html).
+# Older search reference pages: a query cannot be paged past page 100, and
+# developer.kustomer.com/docs/guides/search-recipes describes "exporting beyond the 100-page
+# limit" with narrower queries; connectors report about 10,000 records at most per query
+# (docs.aws.amazon.com/glue/latest/dg/kustomer-connection-limitations.html).
 SEARCH_PAGE_CAP = 100
 
 
