@@ -17,10 +17,10 @@ from types import SimpleNamespace
 import requests
 
 import local.runtime.functions as local_functions
-from local.kustomer_sim import KustomerSimulator
+from local.kustomer_sim import DEFAULT_CONTRACT, Contract, KustomerSimulator
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
 from local.simulated_clock import SimulatedClock
-from surveys import bootstrap
+from surveys import bootstrap, observability
 
 os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
 
@@ -67,15 +67,22 @@ class Bench:
 
 
 @contextmanager
-def bench_runtime(rate_limit_per_minute: int = 1_000_000, **parameters: str) -> Iterator[Bench]:
+def bench_runtime(
+    rate_limit_per_minute: int = 1_000_000,
+    contract: Contract = DEFAULT_CONTRACT,
+    **parameters: str,
+) -> Iterator[Bench]:
     """The runtime on a simulator with the CES trigger active; the Kustomer client sleeps on the
     simulated clock, so rate-limit waits take no real time."""
     clock = SimulatedClock()
     saved = local_functions.time
     local_functions.time = SimpleNamespace(monotonic=clock.monotonic)  # type: ignore[assignment]
     bootstrap.configure_kustomer_client(sleep=clock.sleep, clock=clock.time)
+    # This module imports the layer before any function's environment exists, so its Logger
+    # started at INFO: hold it to the LogLevel the runtime is given, as Lambda would.
+    observability.logger.setLevel(parameters.get("LogLevel", "WARNING"))
     simulator = KustomerSimulator(
-        api_key=API_KEY, rate_limit_per_minute=rate_limit_per_minute, clock=clock
+        api_key=API_KEY, rate_limit_per_minute=rate_limit_per_minute, clock=clock, contract=contract
     )
     simulator.start()
     simulator.define_custom_attribute("cesScoreNum")

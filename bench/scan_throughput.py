@@ -80,7 +80,7 @@ def main() -> None:
         f"{100 * per_minute / arguments.limit:.0f}% of the limit; "
         f"busiest 60 s: {busiest} requests served\n"
         f"429s: {throttled} ({INJECTED_429} injected, {throttled - INJECTED_429} from the limit), "
-        f"each waited out as Retry-After said; scans stopped by an error: {len(failures)}"
+        f"each waited out until the window reset; scans stopped by an error: {len(failures)}"
         + (f" ({failures[0]})" if failures else "")
     )
 

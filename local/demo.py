@@ -13,6 +13,7 @@ import os
 import random
 import sys
 import tempfile
+import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,7 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cli.stack import LOCAL_STACK_FILE
-from local.kustomer_sim import KustomerSimulator, SeedSummary
+from local.kustomer_sim import (
+    BASE_CONTRACTS,
+    DEFAULT_CONTRACT,
+    MODES,
+    KustomerSimulator,
+    SeedSummary,
+    contract_for,
+)
 from local.recipient import answer, scan_like_a_security_gateway
 from local.runtime.runtime import LocalRuntime, RuntimeOptions, SentEmail
 
@@ -44,8 +52,41 @@ COMMENTS = [
 ]
 
 
+def _behaviours_help() -> str:
+    default = next(
+        (name for name, (contract, _) in BASE_CONTRACTS.items() if contract == DEFAULT_CONTRACT),
+        "custom",
+    )
+
+    def rows(entries: list[tuple[str, str]]) -> str:
+        return "\n".join(
+            textwrap.fill(
+                summary,
+                100,
+                break_on_hyphens=False,
+                initial_indent=f"  {name:<22}",
+                subsequent_indent=" " * 24,
+            )
+            for name, summary in entries
+        )
+
+    return (
+        "--kustomer-behaves MODE, repeatable, starts the simulator with at most one base contract\n"
+        f"and any modes on top of it; without a base, the modes change the default ({default}).\n"
+        "base contracts:\n"
+        + rows([(name, summary) for name, (_, summary) in BASE_CONTRACTS.items()])
+        + "\nmodes:\n"
+        + rows([(mode.name, mode.summary) for mode in MODES.values()])
+    )
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="make demo", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="make demo",
+        description=__doc__.split("\n\n")[0],
+        epilog=_behaviours_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--kustomer-url", help="a Kustomer-compatible API root instead of the built-in simulator"
     )
@@ -72,6 +113,15 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--eligible", type=int, default=12, help="eligible conversations to seed")
     parser.add_argument(
+        "--kustomer-behaves",
+        action="append",
+        default=[],
+        choices=[*BASE_CONTRACTS, *MODES],
+        metavar="MODE",
+        help="how the simulated Kustomer behaves where its documentation allows a client to go "
+        "wrong; repeatable, MODEs below",
+    )
+    parser.add_argument(
         "--param",
         action="append",
         default=[],
@@ -81,6 +131,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     arguments = parser.parse_args(argv)
     if arguments.api_key and not arguments.kustomer_url:
         parser.error("--api-key goes with --kustomer-url")
+    if arguments.kustomer_behaves and arguments.kustomer_url:
+        parser.error("--kustomer-behaves sets up the built-in simulator, not --kustomer-url")
+    try:
+        arguments.contract = contract_for(arguments.kustomer_behaves, DEFAULT_CONTRACT)
+    except ValueError as error:
+        parser.error(f"--kustomer-behaves: {error}")
     for item in arguments.param:
         if "=" not in item:
             parser.error(f"--param takes NAME=VALUE, got {item!r}")
@@ -360,13 +416,14 @@ def main(argv: list[str] | None = None) -> int:
         api_url, api_key = arguments.kustomer_url, _api_key(arguments)
         print(f"Kustomer: {api_url} (AWS stays in moto: this is a dry run)")
     else:
-        simulator = KustomerSimulator(api_key=SIMULATOR_API_KEY)
+        simulator = KustomerSimulator(api_key=SIMULATOR_API_KEY, contract=arguments.contract)
         api_url, api_key = simulator.start(), SIMULATOR_API_KEY
         seeded = simulator.seed_demo(eligible=arguments.eligible)
         print(
             f"Kustomer simulator: {api_url}, seeded {len(seeded.eligible)} eligible conversations, "
             f"{len(seeded.ineligible)} not due, {len(seeded.no_email)} without an email address"
         )
+        print(f"It behaves: {arguments.contract.describe()}")
     runtime = LocalRuntime(
         RuntimeOptions(
             kustomer_api_key=api_key,

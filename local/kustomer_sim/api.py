@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from local.kustomer_sim.rate_limit import FixedWindowLimiter
+from local.kustomer_sim.contract import Contract, TeamsEndpoint
+from local.kustomer_sim.rate_limit import FixedWindowLimiter, WindowState
 from local.kustomer_sim.resources import (
     JsonObject,
     api_key_resource,
@@ -26,14 +29,19 @@ from local.kustomer_sim.store import CUSTOM_ATTRIBUTE_NAME, NoteRecord, Store, U
 from local.kustomer_sim.timestamps import to_millis
 
 SEARCH_PAGE_SIZE_MAX = 500
-# Search pages stop at 100: developer.kustomer.com/docs/guides/search-recipes describes
-# "exporting beyond the 100-page limit" with narrower queries.
-SEARCH_PAGE_MAX = 100
 LIST_PAGE_SIZE_MAX = 100
 DEFAULT_PAGE_SIZE = 100
 NOTE_BODY_MAX = 10_240
 NOTES_PER_CUSTOMER_PER_MINUTE = 120
+# Conversation update: `custom` takes at most 100 attributes (developer.kustomer.com API
+# reference, update conversation).
+CUSTOM_ATTRIBUTES_PER_UPDATE_MAX = 100
 ORG_LIMIT_KEY = "org"
+# Why a request got 429, as KustomerSimulator.throttles() counts them.
+THROTTLED_BY_ORG_LIMIT = "org limit"
+THROTTLED_BY_SEARCH_LIMIT = "search limit"
+THROTTLED_BY_NOTE_LIMIT = "notes per customer"
+THROTTLED_BY_FAULT = "injected"
 
 Item = TypeVar("Item")
 
@@ -56,6 +64,7 @@ METADATA_READ_ROLES = (
 )
 METADATA_WRITE_ROLES = ("org.permission.metadata.update", "org.admin.metadata.write")
 API_KEY_NAME = "Survey integration"
+TEAMS_PATH = re.compile(r"/v1/teams")
 
 
 class ApiError(Exception):
@@ -124,6 +133,7 @@ class KustomerApi:
         org_id: str,
         rate_limit_per_minute: int,
         clock: Callable[[], datetime],
+        contract: Contract,
     ) -> None:
         self._store = store
         self._api_key = api_key
@@ -133,6 +143,10 @@ class KustomerApi:
         self._clock = clock
         self._org_limiter = FixedWindowLimiter(rate_limit_per_minute)
         self._note_limiter = FixedWindowLimiter(NOTES_PER_CUSTOMER_PER_MINUTE)
+        self._contract = contract
+        self._search_limiter = _search_limiter(contract)
+        self._throttles: Counter[str] = Counter()
+        self._throttles_lock = threading.Lock()
         object_id = r"(?P<id>[^/]+)"
         # The first route whose path and method match wins, so /v1/users/current must come
         # before /v1/users/{id}.
@@ -150,17 +164,30 @@ class KustomerApi:
                 NOTE_READ_ROLES,
                 self._list_notes,
             ),
+            # Both note routes are documented (developer.kustomer.com API reference, create note
+            # and create note for a conversation).
+            Route(
+                "POST",
+                re.compile(r"/v1/conversations/" + object_id + "/notes"),
+                NOTE_CREATE_ROLES,
+                self._create_conversation_note,
+            ),
             Route(
                 "GET",
                 re.compile(r"/v1/conversations/" + object_id),
                 CONVERSATION_READ_ROLES,
                 self._get_conversation,
             ),
-            Route(
-                "PATCH",
-                re.compile(r"/v1/conversations/" + object_id),
-                CONVERSATION_WRITE_ROLES,
-                self._update_conversation,
+            # PUT and PATCH both take `custom` (developer.kustomer.com API reference, update
+            # conversation); both are assumed to merge it into the attributes already set.
+            *(
+                Route(
+                    method,
+                    re.compile(r"/v1/conversations/" + object_id),
+                    CONVERSATION_WRITE_ROLES,
+                    self._update_conversation,
+                )
+                for method in ("PUT", "PATCH")
             ),
             Route("POST", re.compile(r"/v1/notes"), NOTE_CREATE_ROLES, self._create_note),
             Route("GET", re.compile(r"/v1/users/current"), (), self._current_user),
@@ -180,7 +207,7 @@ class KustomerApi:
             ),
             Route("GET", re.compile(r"/v1/users"), USER_READ_ROLES, self._list_users),
             Route("GET", re.compile(r"/v1/users/" + object_id), USER_READ_ROLES, self._get_user),
-            Route("GET", re.compile(r"/v1/teams"), TEAM_READ_ROLES, self._list_teams),
+            Route("GET", TEAMS_PATH, TEAM_READ_ROLES, self._list_teams),
         ]
 
     def now(self) -> datetime:
@@ -199,35 +226,74 @@ class KustomerApi:
         """What a change of Kustomer plan does: a new per-minute limit, from a fresh window."""
         self._org_limiter = FixedWindowLimiter(per_minute)
 
+    @property
+    def contract(self) -> Contract:
+        return self._contract
+
+    @contract.setter
+    def contract(self, contract: Contract) -> None:
+        """Takes effect from the next request; a changed search limit starts a fresh window."""
+        if contract.search_limit_per_key != self._contract.search_limit_per_key:
+            self._search_limiter = _search_limiter(contract)
+        self._contract = contract
+
     def rate_limit_headers(self) -> dict[str, str]:
+        """The org-wide limit's headers, as every response carries them."""
         state = self._org_limiter.state(ORG_LIMIT_KEY, self.now())
         return {
             "x-ratelimit-limit": str(state.limit),
             "x-ratelimit-remaining": str(state.remaining),
-            "x-ratelimit-reset": str(state.reset_seconds),
+            "x-ratelimit-reset": self._contract.reset_header.render(
+                state.resets_at, state.reset_seconds
+            ),
         }
+
+    def throttled(self, cause: str, detail: str, window: WindowState | None = None) -> ApiError:
+        """A 429, counted by its cause. Retry-After, undocumented, only when the contract asks
+        for it; it counts down to the end of the window that refused the request (one second
+        when none did)."""
+        with self._throttles_lock:
+            self._throttles[cause] += 1
+        headers = {}
+        if self._contract.retry_after:
+            headers["Retry-After"] = str(max(window.reset_seconds if window else 1, 1))
+        return ApiError(HTTPStatus.TOO_MANY_REQUESTS, detail, headers)
+
+    def throttles(self, *, reset: bool = False) -> Counter[str]:
+        with self._throttles_lock:
+            counts = Counter(self._throttles)
+            if reset:
+                self._throttles.clear()
+        return counts
 
     def _authorised(self, request: ApiRequest) -> ApiResponse:
         if request.authorization != f"Bearer {self._api_key}":
             raise ApiError(HTTPStatus.UNAUTHORIZED, "missing or invalid API key")
         now = self.now()
         if not self._org_limiter.acquire(ORG_LIMIT_KEY, now):
-            retry_after = max(self._org_limiter.state(ORG_LIMIT_KEY, now).reset_seconds, 1)
-            raise ApiError(
-                HTTPStatus.TOO_MANY_REQUESTS,
+            raise self.throttled(
+                THROTTLED_BY_ORG_LIMIT,
                 "organisation rate limit exceeded",
-                {"Retry-After": str(retry_after)},
+                self._org_limiter.state(ORG_LIMIT_KEY, now),
             )
         route, match = self._route(request)
-        if route.roles and not role_granted(route.roles, self._roles):
+        if route.roles and not self._role_granted(route):
             raise ApiError(
                 HTTPStatus.FORBIDDEN, f"the API key needs one of the roles {', '.join(route.roles)}"
             )
         return route.handler(request, match)
 
+    def _role_granted(self, route: Route) -> bool:
+        if route.pattern is TEAMS_PATH and self._contract.teams_endpoint is TeamsEndpoint.FORBIDDEN:
+            return False
+        return role_granted(route.roles, self._roles)
+
     def _route(self, request: ApiRequest) -> tuple[Route, re.Match[str]]:
         path_found = False
+        teams_missing = self._contract.teams_endpoint is TeamsEndpoint.MISSING
         for route in self._routes:
+            if route.pattern is TEAMS_PATH and teams_missing:
+                continue
             match = route.pattern.fullmatch(request.path)
             if match is None:
                 continue
@@ -241,17 +307,32 @@ class KustomerApi:
     # --- endpoints -------------------------------------------------------------------------
 
     def _search(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
+        contract, limiter = self._contract, self._search_limiter
+        now = self.now()
+        if limiter is not None and not limiter.acquire(self._api_key, now):
+            # Which window the rate-limit headers of this 429 describe is not documented: they
+            # stay on the org's limit, as on every response, so a client must pace its searches
+            # by its own count.
+            raise self.throttled(
+                THROTTLED_BY_SEARCH_LIMIT,
+                f"more than {limiter.limit} search requests a minute with this API key",
+                limiter.state(self._api_key, now),
+            )
         body = _json_body(request)
         page, page_size = _paging(request, SEARCH_PAGE_SIZE_MAX, clamp=False)
-        if page > SEARCH_PAGE_MAX:
-            raise ApiError(HTTPStatus.BAD_REQUEST, f"page must be at most {SEARCH_PAGE_MAX}")
+        if page > contract.search_page_cap:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                f"page must be at most {contract.search_page_cap}: narrow the query instead",
+            )
         with self._store.lock:
             try:
                 found = search_conversations(
                     self._store.conversations.values(),
                     body,
                     self._store.custom_attributes,
-                    self.now(),
+                    now,
+                    honour_sort=contract.honour_sort,
                 )
             except SearchError as error:
                 raise ApiError(HTTPStatus.BAD_REQUEST, str(error)) from error
@@ -263,7 +344,7 @@ class KustomerApi:
                     request.path,
                     page,
                     page_size,
-                    last_page=SEARCH_PAGE_MAX,
+                    last_page=contract.search_page_cap,
                 ),
             )
 
@@ -282,6 +363,11 @@ class KustomerApi:
         custom = body.get("custom")
         if not isinstance(custom, dict):
             raise ApiError(HTTPStatus.BAD_REQUEST, "custom must be an object")
+        if len(custom) > CUSTOM_ATTRIBUTES_PER_UPDATE_MAX:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST,
+                f"custom takes at most {CUSTOM_ATTRIBUTES_PER_UPDATE_MAX} attributes per update",
+            )
         with self._store.lock:
             conversation = self._store.conversations.get(match["id"])
             if conversation is None:
@@ -306,8 +392,10 @@ class KustomerApi:
             "Num": isinstance(value, int | float) and not isinstance(value, bool),
             "Str": isinstance(value, str),
             "Txt": isinstance(value, str),
-            "Bool": isinstance(value, bool),
             "At": isinstance(value, str),
+            "Bool": isinstance(value, bool),
+            "Url": isinstance(value, str),
+            "Id": isinstance(value, str),
         }[suffix]
         if not valid:
             raise ApiError(
@@ -324,14 +412,25 @@ class KustomerApi:
 
     def _create_note(self, request: ApiRequest, _: re.Match[str]) -> ApiResponse:
         body = _json_body(request)
+        conversation_id = body.get("conversation")
+        if not isinstance(conversation_id, str):
+            raise ApiError(HTTPStatus.BAD_REQUEST, "conversation must be a conversation id")
+        return self._add_note(body, conversation_id)
+
+    def _create_conversation_note(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        body = _json_body(request)
+        if body.get("conversation", match["id"]) != match["id"]:
+            raise ApiError(
+                HTTPStatus.BAD_REQUEST, "conversation does not match the conversation in the path"
+            )
+        return self._add_note(body, match["id"])
+
+    def _add_note(self, body: dict[str, Any], conversation_id: str) -> ApiResponse:
         text = body.get("body")
         if not isinstance(text, str) or not 1 <= len(text) <= NOTE_BODY_MAX:
             raise ApiError(
                 HTTPStatus.BAD_REQUEST, f"body must be a string of 1 to {NOTE_BODY_MAX} characters"
             )
-        conversation_id = body.get("conversation")
-        if not isinstance(conversation_id, str):
-            raise ApiError(HTTPStatus.BAD_REQUEST, "conversation must be a conversation id")
         with self._store.lock:
             conversation = self._store.conversations.get(conversation_id)
             if conversation is None:
@@ -343,11 +442,10 @@ class KustomerApi:
                 )
             now = self.now()
             if not self._note_limiter.acquire(customer_id, now):
-                retry_after = max(self._note_limiter.state(customer_id, now).reset_seconds, 1)
-                raise ApiError(
-                    HTTPStatus.TOO_MANY_REQUESTS,
+                raise self.throttled(
+                    THROTTLED_BY_NOTE_LIMIT,
                     f"more than {NOTES_PER_CUSTOMER_PER_MINUTE} notes a minute for this customer",
-                    {"Retry-After": str(retry_after)},
+                    self._note_limiter.state(customer_id, now),
                 )
             note = NoteRecord(
                 id=self._store.new_id(now),
@@ -449,6 +547,12 @@ class KustomerApi:
         if conversation is None:
             raise _not_found("conversation", conversation_id)
         return conversation_resource(conversation, self._org_id, self._api_user.id)
+
+
+def _search_limiter(contract: Contract) -> FixedWindowLimiter | None:
+    if contract.search_limit_per_key is None:
+        return None
+    return FixedWindowLimiter(contract.search_limit_per_key)
 
 
 def _check_metadata_resource(resource: str) -> None:

@@ -3,7 +3,8 @@
 Kustomer limits requests per organisation per 60-second window and reports the budget in
 `x-ratelimit-limit` / `x-ratelimit-remaining` (developer.kustomer.com/kustomer-api-docs/
 reference/rate-limiting). Notes are also limited to 120 a minute per customer
-(developer.kustomer.com/api/core-resources/create-note).
+(developer.kustomer.com/api/core-resources/create-note), and searches to 100 a minute per API
+key (the search reference).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class WindowState:
     limit: int
     remaining: int
     reset_seconds: int
+    resets_at: datetime
 
 
 class FixedWindowLimiter:
@@ -43,8 +45,11 @@ class FixedWindowLimiter:
     def state(self, key: str, now: datetime) -> WindowState:
         with self._lock:
             started, used = self._current(key, now)
-        until_reset = (started + WINDOW - now).total_seconds()
-        return WindowState(self.limit, max(self.limit - used, 0), max(math.ceil(until_reset), 0))
+        resets_at = started + WINDOW
+        until_reset = (resets_at - now).total_seconds()
+        return WindowState(
+            self.limit, max(self.limit - used, 0), max(math.ceil(until_reset), 0), resets_at
+        )
 
     def _current(self, key: str, now: datetime) -> tuple[datetime, int]:
         started, used = self._windows.get(key, (now, 0))

@@ -116,6 +116,7 @@ def customer_resource(customer: CustomerRecord, store: Store, org_id: str) -> Js
             "urls": [],
             "locations": [],
             "locale": customer.locale,
+            "timeZone": customer.time_zone,
             "createdAt": format_timestamp(customer.created_at),
             "updatedAt": format_timestamp(customer.updated_at),
             "modifiedAt": format_timestamp(customer.updated_at),

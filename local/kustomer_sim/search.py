@@ -5,11 +5,14 @@ developer.kustomer.com/api/core-resources/create-customer-search: `and` / `or` /
 of `{"<attribute>": {"<operator>": value}}`, dates as UTC ISO timestamps or local
 `YYYY-MM-DD` dates shifted by `timeZone` (GMT when absent), custom attributes searched as
 `conversation_custom_<name>`, and only objects updated in the past two years searchable.
+The body's fields, their limits and the standard attribute names follow the search schema of
+Kustomer's "Core Resources" OpenAPI and its "Standard attributes" schema.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +25,15 @@ from local.kustomer_sim.timestamps import to_millis
 
 SEARCHABLE_AGE = timedelta(days=730)
 CUSTOM_ATTRIBUTE_PREFIX = "conversation_custom_"
+BODY_FIELDS = frozenset(
+    {"queryContext", "timeZone", "includeDeleted", "sort", "aggs", "fields", "searchHash"}
+    | {"and", "or", "not"}
+)
+# Accepted by Kustomer, but what they return is not modelled: refused rather than ignored, so a
+# client that comes to rely on them finds out here.
+NOT_SIMULATED_FIELDS = frozenset({"aggs", "fields", "searchHash"})
+CRITERIA_MAX = 20
+SORT_KEYS_MAX = 5
 
 Predicate = Callable[[ConversationRecord], bool]
 
@@ -53,6 +65,11 @@ STANDARD_ATTRIBUTES = {
         Attribute("conversation_channels", Kind.STRING_LIST, lambda c: c.channels),
         Attribute("conversation_created_at", Kind.DATETIME, lambda c: c.created_at),
         Attribute("conversation_updated_at", Kind.DATETIME, lambda c: c.updated_at),
+        Attribute("conversation_modified_at", Kind.DATETIME, lambda c: c.modified_at),
+        Attribute("conversation_tags", Kind.STRING_LIST, lambda c: c.tags),
+        Attribute("conversation_queue", Kind.STRING, lambda c: c.queue_id),
+        Attribute("conversation_assigned_teams", Kind.STRING_LIST, lambda c: c.assigned_team_ids),
+        Attribute("conversation_last_done_created_at", Kind.DATETIME, lambda c: c.done_at),
     )
 }
 
@@ -60,8 +77,10 @@ CUSTOM_KIND_BY_SUFFIX = {
     "Str": Kind.STRING,
     "Txt": Kind.STRING,
     "Num": Kind.NUMBER,
-    "Bool": Kind.BOOLEAN,
     "At": Kind.DATETIME,
+    "Bool": Kind.BOOLEAN,
+    "Url": Kind.STRING,
+    "Id": Kind.STRING,
 }
 
 ORDERED_KINDS = (Kind.DATETIME, Kind.NUMBER)
@@ -80,8 +99,11 @@ def search_conversations(
     body: object,
     custom_attributes: Collection[str],
     now: datetime,
+    *,
+    honour_sort: bool = True,
 ) -> list[ConversationRecord]:
-    """The conversations matching a search body, in the requested order."""
+    """The conversations matching a search body, in the requested order, or with `honour_sort`
+    off in a stable order unrelated to any attribute (the sort is still checked)."""
     if not isinstance(body, Mapping):
         raise SearchError("search body must be a JSON object")
     context = body.get("queryContext")
@@ -94,7 +116,13 @@ def search_conversations(
     order = _sort_keys(body.get("sort"), compiler)
     oldest_searchable = now - SEARCHABLE_AGE
     found = [c for c in conversations if c.updated_at >= oldest_searchable and predicate(c)]
+    if not honour_sort:
+        return sorted(found, key=_scattered)
     return _sorted(found, order)
+
+
+def _scattered(conversation: ConversationRecord) -> bytes:
+    return hashlib.blake2b(conversation.id.encode(), digest_size=8).digest()
 
 
 def _time_zone(value: object) -> tzinfo:
@@ -114,10 +142,17 @@ class _CriteriaCompiler:
         self._time_zone = time_zone
 
     def compile_body(self, body: Mapping[str, object]) -> Predicate:
-        known = {"queryContext", "and", "or", "not", "sort", "timeZone"}
-        unknown = sorted(set(body) - known)
+        unknown = sorted(set(body) - BODY_FIELDS)
         if unknown:
-            raise SearchError(f"unsupported search fields: {', '.join(unknown)}")
+            raise SearchError(f"unknown search fields: {', '.join(unknown)}")
+        not_simulated = sorted(set(body) & NOT_SIMULATED_FIELDS)
+        if not_simulated:
+            raise SearchError(
+                f"the simulator does not model the search fields {', '.join(not_simulated)}"
+            )
+        # The simulator deletes conversations outright, so there are none for it to include.
+        if not isinstance(body.get("includeDeleted", False), bool):
+            raise SearchError("includeDeleted must be true or false")
         return self._group(body)
 
     def attribute(self, name: str) -> Attribute:
@@ -154,6 +189,8 @@ class _CriteriaCompiler:
             return [value]
         if not isinstance(value, list):
             raise SearchError(f"{key!r} must be a list of criteria")
+        if len(value) > CRITERIA_MAX:
+            raise SearchError(f"{key!r} takes at most {CRITERIA_MAX} criteria, got {len(value)}")
         return value
 
     def _criterion(self, criterion: object) -> Predicate:
@@ -290,8 +327,12 @@ SortKey = tuple[Attribute, bool]
 def _sort_keys(value: object, compiler: _CriteriaCompiler) -> list[SortKey]:
     if value is None:
         return []
-    if not isinstance(value, list):
-        raise SearchError("sort must be a list of {attribute: 'asc' | 'desc'}")
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, list) or len(value) > SORT_KEYS_MAX:
+        raise SearchError(
+            f"sort must be {{attribute: 'asc' | 'desc'}} or a list of at most {SORT_KEYS_MAX}"
+        )
     keys: list[SortKey] = []
     for item in value:
         if not isinstance(item, Mapping) or len(item) != 1:

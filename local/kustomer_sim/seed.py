@@ -45,6 +45,16 @@ LAST_NAMES = (
     "Kowalski", "Silva", "Andersen", "Müller", "Costa", "Nguyen", "Haddad", "van Dijk",
 )  # fmt: skip
 LOCALES = ("en-us", "en-us", "en-gb", "fr-fr", "de-de", "es-es", "pt-br", "nl-nl", "it-it")
+# A customer's time zone where Kustomer knows one; it may be null, as for the Dutch customers here.
+TIME_ZONE_BY_LOCALE = {
+    "en-us": "America/New_York",
+    "en-gb": "Europe/London",
+    "fr-fr": "Europe/Paris",
+    "de-de": "Europe/Berlin",
+    "es-es": "Europe/Madrid",
+    "pt-br": "America/Sao_Paulo",
+    "it-it": "Europe/Rome",
+}
 CUSTOMER_DOMAINS = ("example.org", "example.net", "example.com")
 
 SUBJECTS = (
@@ -125,8 +135,13 @@ def seed_demo(
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         emails = [_unique_email(first, last, rng, used_emails)] if email else []
         updated_at = now - quiet_for
+        locale = rng.choice(LOCALES)
         customer_id = simulator.add_customer(
-            f"{first} {last}", emails, rng.choice(LOCALES), created_at=org_founded
+            f"{first} {last}",
+            emails,
+            locale,
+            created_at=org_founded,
+            time_zone=TIME_ZONE_BY_LOCALE.get(locale),
         )
         agent = rng.choice(summary.users)
         return simulator.add_conversation(

@@ -15,7 +15,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local.kustomer_sim.api import ApiRequest, ApiResponse, KustomerApi, error_body
+from local.kustomer_sim.api import (
+    THROTTLED_BY_FAULT,
+    ApiRequest,
+    ApiResponse,
+    KustomerApi,
+    error_body,
+)
+from local.kustomer_sim.contract import Contract
 from local.kustomer_sim.faults import Faults, InjectedFault, take_fault
 from local.kustomer_sim.resources import JsonObject, conversation_resource, note_resource
 from local.kustomer_sim.seed import SeedSummary, seed_demo
@@ -34,6 +41,9 @@ logger = logging.getLogger(__name__)
 # The roles a survey integration's API key is given (Nicereply's Kustomer set-up).
 DEFAULT_ROLES = ("org.admin.read", "org.admin.write", "org.user.read", "org.user.write")
 
+# The contract a simulator follows unless told otherwise: Kustomer as documented.
+DEFAULT_CONTRACT = Contract()
+
 # request_log status of a request that was left hanging and closed without a response.
 NO_RESPONSE = 0
 SHUTDOWN_POLL_SECONDS = 0.02
@@ -46,7 +56,8 @@ def _utc_now() -> datetime:
 
 
 class KustomerSimulator:
-    """Kustomer's REST API for one org, in memory, with switches for latency and faults.
+    """Kustomer's REST API for one org, in memory, with switches for latency and faults, and a
+    `Contract` for the documented behaviours a client must cope with.
 
     Data is added through the `add_*` methods or `seed_demo`; the system under test talks to
     `start()`'s base URL exactly as it would to `https://{org}.api.kustomerapp.com`.
@@ -59,6 +70,7 @@ class KustomerSimulator:
         clock: Clock | None = None,
         roles: Sequence[str] = DEFAULT_ROLES,
         seed: int = 0,
+        contract: Contract = DEFAULT_CONTRACT,
     ) -> None:
         self._clock = clock or _utc_now
         self._seed = seed
@@ -80,6 +92,7 @@ class KustomerSimulator:
             org_id=self.org_id,
             rate_limit_per_minute=rate_limit_per_minute,
             clock=self._clock,
+            contract=contract,
         )
         self._api_user_id = api_user.id
         self.faults = Faults()
@@ -125,6 +138,15 @@ class KustomerSimulator:
         thread.join()
         self._server = self._thread = None
 
+    @property
+    def contract(self) -> Contract:
+        return self._api.contract
+
+    @contract.setter
+    def contract(self, contract: Contract) -> None:
+        """Switch behaviour while running; it applies from the next request."""
+        self._api.contract = contract
+
     # --- data ----------------------------------------------------------------------------------
 
     def seed_demo(self, now: datetime | None = None, eligible: int = 12) -> SeedSummary:
@@ -135,8 +157,9 @@ class KustomerSimulator:
         self,
         name: str,
         emails: Sequence[str] = (),
-        locale: str = "en-us",
+        locale: str | None = "en-us",
         created_at: datetime | None = None,
+        time_zone: str | None = None,
     ) -> str:
         created = to_millis(created_at) if created_at else self._now()
         customer = CustomerRecord(
@@ -146,6 +169,7 @@ class KustomerSimulator:
             locale=locale,
             created_at=created,
             updated_at=created,
+            time_zone=time_zone,
         )
         with self._store.lock:
             self._store.customers[customer.id] = customer
@@ -306,9 +330,16 @@ class KustomerSimulator:
         with self._log_lock:
             return list(self._request_log)
 
+    def throttles(self) -> dict[str, int]:
+        """The 429s answered so far by cause: "org limit", "search limit", "notes per customer"
+        or "injected" (Faults.throttle_next)."""
+        return dict(self._api.throttles())
+
     def reset_request_log(self) -> None:
+        """Forget the requests and the 429s so far."""
         with self._log_lock:
             self._request_log.clear()
+        self._api.throttles(reset=True)
 
     # --- used by the HTTP transport --------------------------------------------------------
 
@@ -421,14 +452,21 @@ class _RequestHandler(BaseHTTPRequestHandler):
         except Exception as error:
             logger.exception("simulator failed on %s %s", request.method, request.path)
             status = HTTPStatus.INTERNAL_SERVER_ERROR
-            return ApiResponse(status, error_body(status, f"simulator bug: {error!r}"))
+            response = ApiResponse(status, error_body(status, f"simulator bug: {error!r}"))
+            response.headers.update(self.server.simulator._api.rate_limit_headers())
+            return response
 
     def _fault_response(self, fault: InjectedFault) -> ApiResponse:
-        status = HTTPStatus(fault.value)
-        response = ApiResponse(status, error_body(status, f"injected fault: {fault.name.lower()}"))
-        response.headers.update(self.server.simulator._api.rate_limit_headers())
+        api = self.server.simulator._api
+        detail = f"injected fault: {fault.name.lower()}"
         if fault is InjectedFault.THROTTLE:
-            response.headers["Retry-After"] = "1"
+            throttled = api.throttled(THROTTLED_BY_FAULT, detail)
+            response = ApiResponse(throttled.status, error_body(throttled.status, detail))
+            response.headers.update(throttled.headers)
+        else:
+            status = HTTPStatus(fault.value)
+            response = ApiResponse(status, error_body(status, detail))
+        response.headers.update(api.rate_limit_headers())
         return response
 
     def _send(self, response: ApiResponse) -> None:

@@ -10,8 +10,9 @@ from datetime import datetime
 CONVERSATION_STATUSES = ("open", "snoozed", "done")
 
 # A custom attribute's system name is camelCase or PascalCase ending in its data type
-# (developer.kustomer.com, "Describe Conversation"; e.g. avgSatScoreNum).
-CUSTOM_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(Str|Txt|Num|Bool|At)$")
+# (developer.kustomer.com, "Describe Conversation"; e.g. avgSatScoreNum), with one of the
+# suffixes Kustomer's API reference lists for custom attributes (update conversation).
+CUSTOM_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(Str|Txt|Num|At|Bool|Url|Id)$")
 # Kustomer sets an attribute's type from its name suffix ("the type is determined automatically",
 # developer.kustomer.com/kustomer-api-docs/reference/updatecustomattributemetadata); the type
 # names themselves are assumed.
@@ -19,8 +20,10 @@ METADATA_TYPE_BY_SUFFIX = {
     "Str": "string",
     "Txt": "text",
     "Num": "number",
-    "Bool": "boolean",
     "At": "date",
+    "Bool": "boolean",
+    "Url": "url",
+    "Id": "id",
 }
 
 
@@ -29,9 +32,11 @@ class CustomerRecord:
     id: str
     name: str
     emails: list[str]
-    locale: str
+    locale: str | None
     created_at: datetime
     updated_at: datetime
+    # Kustomer's customer `timeZone`: a string or null, its format not documented.
+    time_zone: str | None = None
 
 
 @dataclass

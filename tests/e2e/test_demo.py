@@ -13,7 +13,9 @@ import time
 from email.policy import default as default_policy
 from pathlib import Path
 
-from local.kustomer_sim import KustomerSimulator
+import pytest
+
+from local.kustomer_sim import BASE_CONTRACTS, MODES, UNFRIENDLY_MODES, KustomerSimulator
 from local.recipient import send_form
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,11 +57,63 @@ def test_without_simulated_clicks_nothing_is_written_back() -> None:
     assert "Answers recorded and written back as notes and attributes: 0" in result.stdout
 
 
-def test_bad_flags_are_refused_with_a_clear_message() -> None:
-    result = _demo("--api-key", "k")
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--api-key", "k"], "--api-key goes with --kustomer-url"),
+        (
+            ["--kustomer-behaves", "legacy", "--kustomer-behaves", "documented"],
+            "choose one of legacy or documented, not both",
+        ),
+        (
+            ["--kustomer-url", "http://127.0.0.1:9", "--kustomer-behaves", "unsorted"],
+            "--kustomer-behaves sets up the built-in simulator, not --kustomer-url",
+        ),
+        (["--kustomer-behaves", "sideways"], "invalid choice: 'sideways'"),
+    ],
+)
+def test_bad_flags_are_refused_with_a_clear_message(arguments: list[str], message: str) -> None:
+    result = _demo(*arguments)
 
     assert result.returncode == 2
-    assert "--api-key goes with --kustomer-url" in result.stderr
+    assert message in result.stderr
+
+
+def test_help_names_every_simulator_mode() -> None:
+    result = _demo("--help")
+
+    assert result.returncode == 0
+    for name in [*BASE_CONTRACTS, *MODES]:
+        assert f"\n  {name} " in result.stdout
+
+
+def test_the_simulator_starts_in_the_modes_asked_for() -> None:
+    result = _demo(
+        "--kustomer-behaves",
+        "unsorted",
+        "--kustomer-behaves",
+        "reset-millis",
+        "--no-simulated-clicks",
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    behaves = "It behaves: x-ratelimit-reset as epoch-millis, no Retry-After, search sort ignored"
+    assert behaves in result.stdout
+    assert "Surveys emailed: 12 for 12 eligible conversations" in result.stdout
+
+
+@pytest.mark.parametrize("mode", [mode.name for mode in UNFRIENDLY_MODES])
+def test_the_whole_demo_passes_under_every_unfriendly_kustomer_behaviour(mode: str) -> None:
+    """Each of Kustomer's documented behaviours that a client can get wrong, one at a time, with
+    more conversations than one search page holds: every eligible conversation gets exactly one
+    survey and every answer reaches Kustomer."""
+    result = _demo("--kustomer-behaves", mode, "--eligible", "40", timeout=240)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Demo OK" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    if mode.startswith("teams-"):
+        assert "Teams: not imported" in result.stdout
 
 
 def _wait_for_line(lines: queue.Queue[str], prefix: str, seconds: float) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from local.kustomer_sim import NO_RESPONSE, KustomerSimulator
+from local.kustomer_sim import NO_RESPONSE, Contract, KustomerSimulator, ResetHeader
 from local.simulated_clock import SimulatedClock
 from surveys.adapters.kustomer.client import KustomerClient
 from surveys.adapters.kustomer.errors import (
@@ -59,16 +59,22 @@ def test_paces_itself_under_its_share_of_the_rate_limit_without_a_429(
     assert clock.slept >= 100
 
 
-def test_waits_as_told_on_429_then_succeeds(
-    limited_simulator: KustomerSimulator, clock: SimulatedClock
+@pytest.mark.parametrize(
+    "reset_header", list(ResetHeader), ids=[shape.value for shape in ResetHeader]
+)
+def test_a_429_waits_until_the_window_resets_whatever_the_reset_header_shape(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock, reset_header: ResetHeader
 ) -> None:
     customer = limited_simulator.add_customer("Jane Doe", ["jane@example.com"])
+    limited_simulator.contract = Contract(reset_header=reset_header)
     limited_simulator.faults.throttle_next = 2
 
     _client(limited_simulator, clock).get_customer(customer)
 
     assert _statuses(limited_simulator) == [429, 429, 200]
-    assert clock.slept == pytest.approx(2.0)
+    # The first request opened a 60-second window: the client slept to its end, then to the end
+    # of the next one, and never longer than a window (and its margin) at a time.
+    assert clock.slept == pytest.approx(120.0, abs=2.0)
 
 
 def test_retries_server_errors_with_backoff(

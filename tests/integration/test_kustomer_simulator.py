@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,14 @@ from typing import Any
 import pytest
 import requests
 
-from local.kustomer_sim import NO_RESPONSE, KustomerSimulator
+from local.kustomer_sim import (
+    NO_RESPONSE,
+    Contract,
+    KustomerSimulator,
+    ResetHeader,
+    TeamsEndpoint,
+    contract_for,
+)
 
 API_KEY = "sim-key"
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -173,6 +181,21 @@ def test_a_key_without_a_team_read_role_gets_403_for_teams(clock: FakeClock) -> 
         simulator.stop()
 
 
+@pytest.mark.parametrize("mode", ["teams-403", "teams-404"])
+def test_the_teams_endpoint_can_answer_403_or_404_while_users_still_list(
+    sim: KustomerSimulator, api: Api, mode: str
+) -> None:
+    sim.add_team("Billing")
+    sim.add_user("Maya Patel", "maya.patel@example.com")
+    sim.contract = Contract().with_modes(mode)
+
+    assert_error(api.get("/v1/teams"), int(mode.removeprefix("teams-")))
+    assert len(api.get("/v1/users").json()["data"]) == 1
+
+    sim.contract = Contract()
+    assert len(api.get("/v1/teams").json()["data"]) == 1
+
+
 def test_conversations_carry_their_assigned_teams(sim: KustomerSimulator) -> None:
     team = sim.add_team("Billing")
     customer = sim.add_customer("Ana", ["ana@example.com"])
@@ -273,6 +296,126 @@ def test_search_sorts_by_the_requested_attribute(sim: KustomerSimulator, api: Ap
     assert ids(descending) == [newest, middle, oldest]
 
 
+def test_an_unsorted_search_returns_every_match_in_an_order_unrelated_to_updated_at(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    created = [add_customer_conversation(sim, timedelta(days=3, minutes=n)) for n in range(40)]
+    oldest_first = created[::-1]
+    sim.contract = Contract(honour_sort=False)
+    ascending = {"queryContext": "conversation", "and": list(ELIGIBLE_QUERY)}
+    ascending["sort"] = {"conversation_updated_at": "asc"}
+
+    def read_whole(body: dict[str, Any]) -> list[str]:
+        pages = [api.post(f"/v1/customers/search?page={n}&pageSize=10", body) for n in (1, 2, 3, 4)]
+        assert all(page.status_code == 200 for page in pages)
+        assert pages[-1].json()["links"]["next"] is None
+        return [item for page in pages for item in ids(page.json())]
+
+    unsorted = read_whole(ascending)
+    descending = read_whole({**ascending, "sort": [{"conversation_updated_at": "desc"}]})
+
+    assert sorted(unsorted) == sorted(created)
+    # Paging by page number is stable, whatever the sort asked for.
+    assert unsorted == descending == read_whole(ascending)
+    # The first page is not the oldest ten, as a scanner trusting the order would assume.
+    assert set(unsorted[:10]) != set(oldest_first[:10])
+    assert set(unsorted[:10]) != set(oldest_first[-10:])
+    rank = {conversation: position for position, conversation in enumerate(oldest_first)}
+    rises = sum(rank[a] < rank[b] for a, b in itertools.pairwise(unsorted))
+    assert 10 <= rises <= 29, "the order follows updatedAt"
+    # The sort is still checked.
+    assert_error(api.post("/v1/customers/search", {**ascending, "sort": {"nope": "asc"}}), 400)
+
+
+def test_a_query_is_paged_to_page_100_and_no_further(sim: KustomerSimulator, api: Api) -> None:
+    for n in range(101):
+        add_customer_conversation(sim, timedelta(days=3, minutes=n))
+    body = {"queryContext": "conversation", "and": list(ELIGIBLE_QUERY)}
+
+    last = api.post("/v1/customers/search?page=100&pageSize=1", body)
+    beyond = api.post("/v1/customers/search?page=101&pageSize=1", body)
+    sim.contract = Contract(search_page_cap=3)
+    capped = api.post("/v1/customers/search?page=3&pageSize=1", body).json()
+
+    assert last.status_code == 200
+    assert len(last.json()["data"]) == 1
+    assert last.json()["links"]["next"] is None
+    assert last.json()["meta"]["totalPages"] == 100
+    assert_error(beyond, 400)
+    assert "narrow the query" in beyond.json()["errors"][0]["detail"]
+    assert capped["links"]["next"] is None
+    assert_error(api.post("/v1/customers/search?page=4&pageSize=1", body), 400)
+
+
+def test_the_101st_search_in_a_minute_from_one_key_gets_429_other_requests_pass(
+    clock: FakeClock,
+) -> None:
+    simulator = KustomerSimulator(clock=clock, rate_limit_per_minute=1000, contract=Contract())
+    base_url = simulator.start()
+    headers = {"Authorization": "Bearer sim-key"}
+    body = {"queryContext": "conversation"}
+    try:
+        with requests.Session() as session:
+            session.headers.update(headers)
+            searches = [
+                session.post(f"{base_url}/v1/customers/search", json=body, timeout=5)
+                for _ in range(101)
+            ]
+            other = session.get(f"{base_url}/v1/users/current", timeout=5)
+            clock.advance(timedelta(seconds=59))
+            still_refused = session.post(f"{base_url}/v1/customers/search", json=body, timeout=5)
+            clock.advance(timedelta(seconds=1))
+            next_minute = session.post(f"{base_url}/v1/customers/search", json=body, timeout=5)
+        throttles = simulator.throttles()
+    finally:
+        simulator.stop()
+
+    assert {response.status_code for response in searches[:100]} == {200}
+    refused = searches[100]
+    assert_error(refused, 429)
+    assert "search requests a minute" in refused.json()["errors"][0]["detail"]
+    # The org's rate-limit headers, which every response carries: 899 of 1000 left.
+    assert refused.headers["x-ratelimit-limit"] == "1000"
+    assert refused.headers["x-ratelimit-remaining"] == "899"
+    assert int(refused.headers["x-ratelimit-reset"]) == int(START.timestamp()) + 60
+    assert "Retry-After" not in refused.headers
+    assert other.status_code == 200
+    assert_error(still_refused, 429)
+    assert next_minute.status_code == 200
+    assert throttles == {"search limit": 2}
+
+
+def test_the_confirmed_standard_attributes_are_searchable(
+    sim: KustomerSimulator, api: Api, clock: FakeClock
+) -> None:
+    team = sim.add_team("Billing")
+    customer = sim.add_customer("Ada Lovelace", ["ada@example.org"])
+    tagged = sim.add_conversation(
+        customer,
+        updated_at=START - timedelta(days=3),
+        tags=["vip"],
+        queue_id="email-queue",
+        assigned_team_ids=[team],
+    )
+    reopened = sim.add_conversation(customer, updated_at=START - timedelta(days=5))
+    sim.update_conversation(reopened, at=START - timedelta(days=4), status="open")
+    assert api.post("/v1/notes", {"body": "x", "conversation": tagged}).status_code == 201
+
+    def found(criterion: dict[str, Any]) -> list[str]:
+        return ids(api.search(criterion))
+
+    three_and_a_half_days_ago = iso(START - timedelta(days=3, hours=12))
+    assert found({"conversation_tags": {"equals": "vip"}}) == [tagged]
+    assert found({"conversation_queue": {"equals": "email-queue"}}) == [tagged]
+    assert found({"conversation_assigned_teams": {"equals": team}}) == [tagged]
+    # A note moves updatedAt, not modifiedAt.
+    assert found({"conversation_modified_at": {"gte": iso(START - timedelta(hours=1))}}) == []
+    assert found({"conversation_updated_at": {"gte": iso(START - timedelta(hours=1))}}) == [tagged]
+    assert found({"conversation_last_done_created_at": {"lte": three_and_a_half_days_ago}}) == [
+        reopened
+    ]
+
+
 def test_search_ignores_conversations_not_updated_for_two_years(
     sim: KustomerSimulator, api: Api
 ) -> None:
@@ -309,10 +452,42 @@ def test_search_local_dates_are_shifted_by_time_zone(sim: KustomerSimulator, api
         ("", ["not", "an", "object"]),
         ("?pageSize=501", {"queryContext": "conversation"}),
         ("?page=0", {"queryContext": "conversation"}),
+        ("", {"queryContext": "conversation", "limit": 5}),
+        ("", {"queryContext": "conversation", "includeDeleted": "yes"}),
+        (
+            "",
+            {"queryContext": "conversation", "and": [{"conversation_status": {"eq": "done"}}] * 21},
+        ),
+        (
+            "",
+            {"queryContext": "conversation", "not": [{"conversation_status": {"eq": "done"}}] * 21},
+        ),
+        ("", {"queryContext": "conversation", "sort": [{"conversation_updated_at": "asc"}] * 6}),
+        ("", {"queryContext": "conversation", "sort": "conversation_updated_at"}),
+        # Kustomer accepts these; the simulator says it does not model them.
+        ("", {"queryContext": "conversation", "aggs": {}}),
+        ("", {"queryContext": "conversation", "fields": ["conversation_status"]}),
+        ("", {"queryContext": "conversation", "searchHash": "abc"}),
     ],
 )
 def test_malformed_searches_get_400(api: Api, query: str, body: object) -> None:
     assert_error(api.post(f"/v1/customers/search{query}", body), 400)
+
+
+def test_search_accepts_the_documented_body_at_its_limits(sim: KustomerSimulator, api: Api) -> None:
+    conversation = add_customer_conversation(sim, timedelta(days=3))
+    done = {"conversation_status": {"equals": "done"}}
+    sort = [{"conversation_updated_at": "asc"}, {"conversation_created_at": "desc"}] * 2
+
+    found = api.search(
+        *[done] * 20,
+        timeZone="Europe/Berlin",
+        includeDeleted=True,
+        sort=[*sort, {"conversation_id": "asc"}],
+        **{"or": [done] * 20, "not": [{"conversation_status": {"equals": "open"}}] * 20},
+    )
+
+    assert ids(found) == [conversation]
 
 
 def test_search_body_that_is_not_json_gets_400(api: Api) -> None:
@@ -336,8 +511,59 @@ def test_conversation_and_its_customer_can_be_read(sim: KustomerSimulator, api: 
     assert customer["id"] == customer_id
     assert customer["attributes"]["emails"][0]["email"] == "ada@example.org"
     assert customer["attributes"]["locale"] == "en-gb"
+    assert customer["attributes"]["timeZone"] is None
     assert_error(api.get("/v1/conversations/unknown"), 404)
     assert_error(api.get("/v1/customers/unknown"), 404)
+
+
+def test_a_customer_carries_its_time_zone(sim: KustomerSimulator, api: Api) -> None:
+    customer_id = sim.add_customer("Ada", ["ada@example.org"], time_zone="Europe/London")
+
+    attributes = api.get(f"/v1/customers/{customer_id}").json()["data"]["attributes"]
+
+    assert attributes["timeZone"] == "Europe/London"
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+def test_put_and_patch_both_set_custom_attributes_of_every_type(
+    sim: KustomerSimulator, api: Api, method: str
+) -> None:
+    values = {
+        "orderIdStr": "A-1",
+        "cesCommentTxt": "Quick",
+        "cesScoreNum": 6,
+        "answeredAt": "2026-03-10T12:00:00.000Z",
+        "answeredBool": True,
+        "surveyUrl": "https://surveys.example.com/r/1",
+        "surveyId": "ces-1",
+    }
+    for name in values:
+        sim.define_custom_attribute(name)
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+    path = f"{api.base_url}/v1/conversations/{conversation_id}"
+
+    response = api.session.request(method, path, json={"custom": values}, timeout=5)
+    mistyped = api.session.request(method, path, json={"custom": {"surveyUrl": 1}}, timeout=5)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["attributes"]["custom"] == values
+    assert_error(mistyped, 400)
+    assert sim.custom_attributes()["surveyUrl"] == "Survey"
+
+
+def test_an_update_sets_at_most_100_custom_attributes(sim: KustomerSimulator, api: Api) -> None:
+    names = [f"answer{n}Num" for n in range(101)]
+    for name in names:
+        sim.define_custom_attribute(name)
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+    path = f"/v1/conversations/{conversation_id}"
+
+    too_many = api.patch(path, {"custom": dict.fromkeys(names, 1)})
+    at_most = api.patch(path, {"custom": dict.fromkeys(names[:100], 1)})
+
+    assert_error(too_many, 400)
+    assert at_most.status_code == 200
+    assert len(sim.conversation(conversation_id)["attributes"]["custom"]) == 100
 
 
 def test_patch_sets_defined_custom_attributes_and_bumps_updated_at(
@@ -501,11 +727,33 @@ def test_invalid_notes_get_400(sim: KustomerSimulator, api: Api, body: dict[str,
 
 def test_note_on_an_unknown_conversation_gets_404(api: Api) -> None:
     assert_error(api.post("/v1/notes", {"body": "CES 6/7", "conversation": "unknown"}), 404)
+    assert_error(api.post("/v1/conversations/unknown/notes", {"body": "CES 6/7"}), 404)
+
+
+def test_notes_can_be_posted_to_the_conversation_path(sim: KustomerSimulator, api: Api) -> None:
+    conversation_id = add_customer_conversation(sim, timedelta(days=3))
+    other = add_customer_conversation(sim, timedelta(days=3))
+    path = f"/v1/conversations/{conversation_id}/notes"
+
+    created = api.post(path, {"body": "CES 6/7"})
+    named = api.post(path, {"body": "CES 5/7", "conversation": conversation_id})
+
+    assert created.status_code == named.status_code == 201
+    note = created.json()["data"]
+    assert note["relationships"]["conversation"]["data"]["id"] == conversation_id
+    assert [n["attributes"]["body"] for n in sim.notes_for(conversation_id)] == [
+        "CES 6/7",
+        "CES 5/7",
+    ]
+    assert_error(api.post(path, {"body": "CES 6/7", "conversation": other}), 400)
+    assert_error(api.post(path, {"body": ""}), 400)
+    assert sim.notes_for(other) == []
 
 
 def test_more_than_120_notes_a_minute_for_one_customer_get_429(
     sim: KustomerSimulator, api: Api, clock: FakeClock
 ) -> None:
+    sim.contract = Contract.legacy()
     conversation_id = add_customer_conversation(sim, timedelta(days=3))
     note = {"body": "CES 6/7", "conversation": conversation_id}
 
@@ -516,6 +764,7 @@ def test_more_than_120_notes_a_minute_for_one_customer_get_429(
 
     assert set(statuses) == {201}
     assert_error(throttled, 429)
+    assert sim.throttles() == {"notes per customer": 1}
     assert int(throttled.headers["Retry-After"]) >= 1
     assert after_a_minute.status_code == 201
 
@@ -523,8 +772,79 @@ def test_more_than_120_notes_a_minute_for_one_customer_get_429(
 # --- rate limits ----------------------------------------------------------------------------
 
 
-def test_rate_limit_headers_count_down_and_excess_gets_429(clock: FakeClock) -> None:
-    simulator = KustomerSimulator(rate_limit_per_minute=3, clock=clock)
+def reset_moment(shape: ResetHeader, header: str, now: datetime) -> datetime:
+    """The moment an `x-ratelimit-reset` value names, read as the contract writes it."""
+    if shape is ResetHeader.EPOCH_SECONDS:
+        return datetime.fromtimestamp(int(header), UTC)
+    if shape is ResetHeader.EPOCH_MILLIS:
+        return datetime.fromtimestamp(int(header) / 1000, UTC)
+    return now + timedelta(seconds=int(header))
+
+
+@pytest.mark.parametrize("shape", list(ResetHeader))
+def test_every_response_kind_carries_the_reset_as_the_contract_writes_it(
+    clock: FakeClock, shape: ResetHeader
+) -> None:
+    simulator = KustomerSimulator(
+        rate_limit_per_minute=3, clock=clock, contract=Contract(reset_header=shape)
+    )
+    base_url = simulator.start()
+    seen: list[tuple[str, requests.Response, datetime]] = []
+    try:
+        with requests.Session() as session:
+            session.headers["Authorization"] = "Bearer sim-key"
+
+            def call(kind: str, method: str, path: str, **kwargs: Any) -> None:
+                response = session.request(method, base_url + path, timeout=5, **kwargs)
+                seen.append((kind, response, clock.now))
+
+            call("200", "GET", "/v1/users/current")
+            call("404", "GET", "/v1/conversations/unknown")
+            clock.advance(timedelta(seconds=15))
+            call("400", "POST", "/v1/customers/search", json={"queryContext": "user"})
+            call("429 from the limit", "GET", "/v1/users/current")
+            clock.advance(timedelta(seconds=30))
+            simulator.faults.throttle_next = 1
+            call("429 injected", "GET", "/v1/users/current")
+            simulator.faults.fail_next = 1
+            call("500 injected", "GET", "/v1/users/current")
+            simulator.faults.outage = True
+            call("503 injected", "GET", "/v1/users/current")
+            simulator.faults.outage = False
+            call("401", "GET", "/v1/users/current", headers={"Authorization": "Bearer wrong"})
+        throttles = simulator.throttles()
+    finally:
+        simulator.stop()
+
+    statuses = [response.status_code for _, response, _ in seen]
+    assert statuses == [200, 404, 400, 429, 429, 500, 503, 401]
+    assert throttles == {"org limit": 1, "injected": 1}
+    window_ends = START + timedelta(seconds=60)
+    for kind, response, now in seen:
+        moment = reset_moment(shape, response.headers["x-ratelimit-reset"], now)
+        assert moment == window_ends, kind
+        assert timedelta(0) <= moment - now <= timedelta(seconds=60), kind
+        assert "Retry-After" not in response.headers, kind
+        assert response.headers["x-ratelimit-limit"] == "3", kind
+
+
+def test_the_reset_moves_to_the_next_window(clock: FakeClock) -> None:
+    simulator = KustomerSimulator(rate_limit_per_minute=3, clock=clock, contract=Contract())
+    url = simulator.start() + "/v1/users/current"
+    headers = {"Authorization": "Bearer sim-key"}
+    try:
+        first = requests.get(url, headers=headers, timeout=5)
+        clock.advance(timedelta(seconds=61))
+        second = requests.get(url, headers=headers, timeout=5)
+    finally:
+        simulator.stop()
+
+    assert int(first.headers["x-ratelimit-reset"]) == int(START.timestamp()) + 60
+    assert int(second.headers["x-ratelimit-reset"]) == int(START.timestamp()) + 121
+
+
+def test_legacy_rate_limit_headers_count_down_and_excess_gets_429(clock: FakeClock) -> None:
+    simulator = KustomerSimulator(rate_limit_per_minute=3, clock=clock, contract=Contract.legacy())
     url = simulator.start() + "/v1/users/current"
     headers = {"Authorization": "Bearer sim-key"}
     try:
@@ -569,7 +889,10 @@ def test_fail_next_answers_500_that_many_times(sim: KustomerSimulator, api: Api)
     assert sim.faults.fail_next == 0
 
 
-def test_throttle_next_answers_429_with_retry_after(sim: KustomerSimulator, api: Api) -> None:
+def test_throttle_next_answers_429_with_retry_after_in_the_legacy_contract(
+    sim: KustomerSimulator, api: Api
+) -> None:
+    sim.contract = Contract.legacy()
     sim.faults.throttle_next = 1
 
     throttled = api.get("/v1/users/current")
@@ -578,6 +901,9 @@ def test_throttle_next_answers_429_with_retry_after(sim: KustomerSimulator, api:
     assert throttled.headers["Retry-After"] == "1"
     assert "x-ratelimit-remaining" in throttled.headers
     assert api.get("/v1/users/current").status_code == 200
+    assert sim.throttles() == {"injected": 1}
+    sim.reset_request_log()
+    assert sim.throttles() == {}
 
 
 def test_outage_answers_503_until_switched_off(sim: KustomerSimulator, api: Api) -> None:
@@ -694,3 +1020,27 @@ def customer_path(sim: KustomerSimulator, conversation_id: str) -> str:
 
 def parse(timestamp: str) -> datetime:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+
+
+# --- contracts and modes ----------------------------------------------------------------------
+
+
+def test_modes_apply_on_top_of_the_base_contract_named_or_the_default() -> None:
+    legacy, documented = Contract.legacy(), Contract()
+
+    assert contract_for([], legacy) == legacy
+    assert contract_for(["unsorted"], legacy) == Contract(
+        reset_header=ResetHeader.SECONDS_TO_WAIT,
+        retry_after=True,
+        search_limit_per_key=None,
+        honour_sort=False,
+    )
+    assert contract_for(["teams-404", "documented", "unsorted"], legacy) == Contract(
+        honour_sort=False, teams_endpoint=TeamsEndpoint.MISSING
+    )
+    assert contract_for(["legacy", "epoch-reset", "search-limit"], documented) == documented
+    assert contract_for(["reset-millis"], documented).reset_header is ResetHeader.EPOCH_MILLIS
+    with pytest.raises(ValueError, match="legacy or documented"):
+        contract_for(["legacy", "documented"], documented)
+    with pytest.raises(ValueError, match="unknown mode 'sideways'"):
+        contract_for(["sideways"], documented)

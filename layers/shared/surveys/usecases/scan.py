@@ -152,11 +152,13 @@ class _Scan:
         now: datetime,
         time_left: Callable[[], float],
         page_size: int,
+        last_page: int,
     ) -> None:
         self._metric, self._rules = trigger.metric_definition, trigger.rules
         self._state = state
         self._kustomer, self._queue = kustomer, queue
         self._now, self._time_left, self._page_size = now, time_left, page_size
+        self._page_cap = last_page
         self.until = now - self._rules.quiet_period
         self.reverse_page = int(state.reverse_page or 0)
         self.plan = _extended(
@@ -220,11 +222,11 @@ class _Scan:
     def _read_whole(self, window: ScanWindow, first: ConversationPage) -> None:
         """Find the window's last page, then read back to the first; split the window when it
         has more pages than a query may."""
-        last, sample = self._last_page(window, first)
+        last, sample = self._find_last_page(window, first)
         if last is None:
             if window.since == window.until:
                 self.report.stopped_because = (
-                    f"more than {LAST_SEARCH_PAGE} pages of conversations updated at "
+                    f"more than {self._page_cap} pages of conversations updated at "
                     f"{window.since.isoformat()}: this moment cannot be read whole"
                 )
                 logger.error("Scan cannot read a window whole", extra=self.report.as_json())
@@ -235,18 +237,18 @@ class _Scan:
             return
         self._read_backwards(window, last - 1)
 
-    def _last_page(
+    def _find_last_page(
         self, window: ScanWindow, first: ConversationPage
     ) -> tuple[int | None, list[datetime]]:
         """The window's last page, read (None when there are more than a query may have), and
         the updatedAt of every result seen on the way, for a split. Pages are probed doubling,
         then halving the gap: the fewest requests before reading back from the last."""
         sample = [c.updated_at for c in first.conversations]
-        with_next, past_end = 1, LAST_SEARCH_PAGE + 1
+        with_next, past_end = 1, self._page_cap + 1
         for _ in range(MAX_PROBES):
             page_number = (
-                min(with_next * 2, LAST_SEARCH_PAGE)
-                if past_end > LAST_SEARCH_PAGE
+                min(with_next * 2, self._page_cap)
+                if past_end > self._page_cap
                 else (with_next + past_end) // 2
             )
             if page_number <= with_next:
@@ -254,12 +256,14 @@ class _Scan:
                 page_number = with_next
             page = self._search(window, page_number)
             sample += [c.updated_at for c in page.conversations]
-            if page.has_next:
-                if page_number == LAST_SEARCH_PAGE:
+            full = len(page.conversations) + len(page.unreadable) >= self._page_size
+            if page.has_next or (page_number == self._page_cap and full):
+                # Kustomer's last page has no next link even when results go on past it.
+                if page_number == self._page_cap:
                     return None, sample
                 if page_number == with_next:
                     # Results came in meanwhile: look further up again.
-                    past_end = LAST_SEARCH_PAGE + 1
+                    past_end = self._page_cap + 1
                 with_next = page_number
             elif page.conversations or page.unreadable or page_number == 1:
                 return page_number, sample
@@ -407,7 +411,10 @@ def scan_for_due_surveys(
     now: datetime,
     time_left: Callable[[], float],
     page_size: int = DEFAULT_PAGE_SIZE,
+    last_page: int = LAST_SEARCH_PAGE,
 ) -> ScanReport:
+    """Queue a survey for every conversation that became due since the last scan. `page_size`
+    and `last_page` are Kustomer's search limits (tests lower them)."""
     state = _load_or_start(trigger)
     return _Scan(
         trigger,
@@ -417,4 +424,5 @@ def scan_for_due_surveys(
         now=now,
         time_left=time_left,
         page_size=page_size,
+        last_page=last_page,
     ).run()
