@@ -170,30 +170,45 @@ def compose_survey_email(
     expires_at: datetime,
     signing_key: bytes,
     now: datetime,
+    reminder: bool = False,
 ) -> EmailMessage:
+    """The survey email, or with `reminder` its one reminder: the same links (they carry the
+    same expiry), its own subject and first paragraph."""
     metric = trigger.metric_definition
     company = trigger.company(branding.company_name)
-    greeting = (
-        i18n.email_text("greeting", language, name=customer_name)
-        if customer_name
-        else i18n.email_text("greeting_without_name", language)
-    )
+    _ = i18n.translator(language)
+    if reminder:
+        own_subject, own_intro = trigger.reminder_subject, trigger.reminder_intro_text
+        subject = _("Reminder: how was your experience with %(company)s?", company=company)
+        intro = _(
+            "A few days ago we asked you one quick question about your recent request to "
+            "%(company)s. If you have a moment, your answer helps us improve:",
+            company=company,
+        )
+    else:
+        own_subject, own_intro = trigger.subject, trigger.intro_text
+        subject = _("How was your experience with %(company)s?", company=company)
+        intro = _(
+            "Thank you for contacting %(company)s. One quick question about your recent request:",
+            company=company,
+        )
     context = {
         "metric": metric,
-        "language": language,
         "question": trigger.question_in(language, company),
         "company_name": company,
-        "greeting": greeting,
-        "intro": trigger.intro_text or i18n.email_text("intro", language, company=company),
-        "choose": i18n.email_text("choose", language),
-        "one_click": i18n.email_text("one_click", language),
+        "greeting": _("Hello %(name)s,", name=customer_name) if customer_name else _("Hello,"),
+        "intro": own_intro.replace("{company}", company) if own_intro else intro,
+        "choose": _("Choose your answer:"),
+        "one_click": _("It takes one click; you can add a comment on the next page."),
         "links": rating_links(
             metric, survey_id, branding.public_base_url, expires_at, signing_key, language
         ),
         "brand_color": trigger.brand_color,
         "logo_url": trigger.logo_url,
-        "why_received": i18n.email_text("why_received", language, company=company),
-        "unsubscribe": i18n.email_text("unsubscribe", language),
+        "why_received": _(
+            "You receive this email because you contacted %(company)s recently.", company=company
+        ),
+        "unsubscribe": _("Unsubscribe from survey emails"),
         "unsubscribe_url": unsubscribe_url(
             survey_id,
             branding.public_base_url,
@@ -211,11 +226,7 @@ def compose_survey_email(
     message["To"] = recipient
     if trigger.reply_to:
         message["Reply-To"] = trigger.reply_to
-    message["Subject"] = (
-        trigger.subject.replace("{company}", company)
-        if trigger.subject
-        else i18n.email_text("subject", language, company=company)
-    )
+    message["Subject"] = own_subject.replace("{company}", company) if own_subject else subject
     message["X-Survey-Id"] = survey_id
     # RFC 2369 and RFC 8058: mail apps show their own unsubscribe button, which POSTs
     # `List-Unsubscribe=One-Click` to this URL; Gmail and Yahoo require it of bulk senders.
@@ -223,8 +234,8 @@ def compose_survey_email(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # RFC 3834: sent by a program, so auto-responders (out of office) do not answer it.
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render("survey_email.txt", **context))
-    message.add_alternative(render("survey_email.html", **context), subtype="html")
+    message.set_content(render("survey_email.txt", language, **context))
+    message.add_alternative(render("survey_email.html", language, **context), subtype="html")
     # After the parts: setting content replaces a message's Content-* headers.
     message["Content-Language"] = language
     return message
@@ -365,6 +376,7 @@ def send_survey(
         agent_name=_agent_name(request.assigned_user_id),
         team_name=_team_name(request.assigned_team_id),
         links_expire_at=now + trigger.link_lifetime,
+        reminder_due=trigger.reminder_after_days > 0,
     )
     logger.info(
         "Survey sent",

@@ -19,8 +19,12 @@ from surveys.domain.tokens import (
 from surveys.domain.triggers import TriggerSettings
 from surveys.domain.votes import BrowserSignals, not_a_persons_browser
 from surveys.observability import logger, mask_email
-from surveys.usecases.pages import Page, problem_page, render_page
-from surveys.usecases.survey_links import RefusedLinkError, open_survey_link
+from surveys.usecases.pages import Page, render_page
+from surveys.usecases.survey_links import (
+    RefusedLinkError,
+    open_survey_link,
+    survey_not_found_page,
+)
 from surveys.usecases.triggers import trigger_settings
 
 ONE_CLICK_BODY = {"List-Unsubscribe": ["One-Click"]}
@@ -32,9 +36,7 @@ def _open(
     """The survey, the address it was sent to, and its trigger."""
     survey = open_survey_link(token, signing_key, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
     if not survey.recipient:
-        raise RefusedLinkError(
-            problem_page(404, "not_found_heading", "not_found_explanation", fallback_language)
-        )
+        raise RefusedLinkError(survey_not_found_page(fallback_language))
     return survey, survey.recipient, trigger_settings(survey.metric)
 
 
@@ -53,13 +55,9 @@ def _confirm_page(
         status,
         language,
         trigger.brand_color,
-        explanation=i18n.page_text(
-            "unsubscribe_explanation",
-            language,
-            company=trigger.company(company_name),
-            address=address,
-        ),
-        notice=i18n.page_text("unsubscribe_confirm_notice", language) if notice else None,
+        company=trigger.company(company_name),
+        address=address,
+        notice=notice,
     )
 
 
@@ -117,10 +115,6 @@ def unsubscribe(
         200,
         language,
         trigger.brand_color,
-        explanation=i18n.page_text(
-            "unsubscribed_explanation",
-            language,
-            company=trigger.company(company_name),
-            address=address,
-        ),
+        company=trigger.company(company_name),
+        address=address,
     )
