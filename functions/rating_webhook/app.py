@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.clock import utcnow
-from surveys.bootstrap import link_signing_key
+from surveys.bootstrap import event_bus, link_signing_key
 from surveys.config import settings
 from surveys.domain.votes import BrowserSignals
 from surveys.observability import logger, metrics, tracer
@@ -213,6 +213,7 @@ def confirm_unsubscribe(token: str) -> Response[str]:
             signing_key=link_signing_key(),
             now=utcnow(),
             company_name=settings().need("company_name"),
+            events=event_bus(),
             accept_language=_accept_language(),
         )
     )

@@ -24,6 +24,9 @@ SURVEY_CUSTOM_ATTRIBUTES = (
     "csatCommentTxt",
     "npsScoreNum",
     "npsCommentTxt",
+    "cesReasonStr",
+    "csatReasonStr",
+    "npsReasonStr",
 )
 
 AGENTS = (
@@ -116,7 +119,7 @@ def seed_demo(
     }
     brand_id = _object_id(rng)
     email_queue_id = _object_id(rng)
-    tag_ids = [_object_id(rng) for _ in range(3)]
+    tag_ids = [simulator.add_tag(name) for name in ("vip", "billing", "follow-up")]
     used_emails: set[str] = set()
 
     def conversation(

@@ -1,4 +1,4 @@
-"""Reasons for a low score: the trigger's list, what a form may send, and how reports add them up."""
+"""Reasons for a low score: the trigger's list, what a form may send, how reports count them."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta

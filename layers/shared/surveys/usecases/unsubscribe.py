@@ -13,6 +13,7 @@ from datetime import datetime
 from surveys.adapters.store.suppressions import SuppressionReason, suppress_address
 from surveys.adapters.store.surveys import SurveyItem
 from surveys.domain import i18n
+from surveys.domain.events import suppression_event
 from surveys.domain.tokens import (
     TokenPurpose,
 )
@@ -20,6 +21,7 @@ from surveys.domain.triggers import TriggerSettings
 from surveys.domain.votes import BrowserSignals, not_a_persons_browser
 from surveys.observability import logger, mask_email
 from surveys.usecases.pages import Page, render_page
+from surveys.usecases.survey_events import EventPublisher, survey_facts
 from surveys.usecases.survey_links import (
     RefusedLinkError,
     open_survey_link,
@@ -85,6 +87,7 @@ def unsubscribe(
     signing_key: bytes,
     now: datetime,
     company_name: str,
+    events: EventPublisher,
     accept_language: str | None = None,
 ) -> Page:
     try:
@@ -101,6 +104,10 @@ def unsubscribe(
         survey_id=survey.survey_id,
         conversation_id=survey.conversation_id,
     )
+    if newly:
+        events.publish(
+            [suppression_event(survey_facts(survey), SuppressionReason.UNSUBSCRIBED, now)]
+        )
     logger.info(
         "Address unsubscribed" if newly else "Address was already unsubscribed",
         extra={
