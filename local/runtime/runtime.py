@@ -265,11 +265,15 @@ class LocalRuntime:
         self, metric: str, *, active: bool = True, now: datetime | None = None, **changes: Any
     ) -> Any:
         """What `surveys trigger set/activate` does, for the demo and the tests."""
-        # Imported here, not at the top: the shared layer's Logger must first be created inside
-        # a function's environment (log level, service), as it is in Lambda.
-        from surveys.usecases.triggers import activate_trigger, change_trigger, deactivate_trigger
-
         with self.stack().as_admin():
+            # Imported here, not at the top: the shared layer's Logger must first be created
+            # inside an environment that sets its level, as it is in Lambda.
+            from surveys.usecases.triggers import (
+                activate_trigger,
+                change_trigger,
+                deactivate_trigger,
+            )
+
             if changes:
                 change_trigger(metric, changes)
             if active:
