@@ -24,7 +24,6 @@ from surveys.adapters.store.surveys import (
     find_survey,
     record_reminder_sent,
 )
-from surveys.adapters.survey_queue import SQS_MAX_DELAY_SECONDS
 from surveys.domain.branding import Branding
 from surveys.domain.events import reminder_event
 from surveys.domain.reminders import reminder_refusal
@@ -33,13 +32,15 @@ from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger, mask_email
 from surveys.usecases.send_survey import (
     ALREADY_HANDLED,
-    PAUSED,
     CustomerDirectory,
     LaterQueue,
     Mailer,
     PauseCheck,
     SendOutcome,
     compose_survey_email,
+    deferred,
+    outside_send_window,
+    wait_while_paused,
 )
 from surveys.usecases.survey_events import EventPublisher, survey_facts
 
@@ -51,15 +52,6 @@ def _not_reminded(survey: SurveyItem, reason: str) -> SendOutcome:
     cancel_reminder(survey, reason)
     logger.info("No reminder", extra={"survey_id": survey.survey_id, "reason": reason})
     return SendOutcome(survey.survey_id, NOT_REMINDED, reason)
-
-
-def _later(request: SurveyRequest, later: LaterQueue, seconds: float, why: str) -> SendOutcome:
-    later.send_later(request.model_copy(update={"deferrals": request.deferrals + 1}), seconds)
-    logger.info(
-        "Reminder deferred",
-        extra={"survey_id": request.survey_id, "reason": why, "wait_seconds": round(seconds)},
-    )
-    return SendOutcome(request.survey_id, "deferred", why)
 
 
 def _refusal(survey: SurveyItem, trigger: TriggerSettings, now: datetime) -> str | None:
@@ -97,25 +89,16 @@ def send_reminder(
         return _not_reminded(survey, refusal)
     paused_because = guard.pause_reason(now)
     if paused_because is not None:
-        later.send_later(
-            request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
-        )
-        return SendOutcome(survey.survey_id, PAUSED, f"sending paused: {paused_because}")
+        return wait_while_paused(request, later, paused_because)
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerBusyError as busy:
-        return _later(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
+        return deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
     except KustomerNotFoundError:
         return _not_reminded(survey, "customer not found in Kustomer")
-    if trigger.send_window is not None:
-        opens_at = trigger.send_window.opens_after(now, customer.time_zone)
-        if opens_at is not None:
-            return _later(
-                request,
-                later,
-                (opens_at - now).total_seconds(),
-                f"send window opens {opens_at.isoformat()}",
-            )
+    waiting = outside_send_window(request, trigger, later, now, customer.time_zone)
+    if waiting is not None:
+        return waiting
     if trigger.fatigue_days:
         latest = customer_contact_survey(request.customer_id)
         if latest is not None and latest != survey.survey_id:

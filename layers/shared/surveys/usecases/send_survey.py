@@ -172,8 +172,8 @@ def compose_survey_email(
     now: datetime,
     reminder: bool = False,
 ) -> EmailMessage:
-    """The survey email, or with `reminder` its one reminder: the same links (they carry the
-    same expiry), its own subject and first paragraph."""
+    """The survey email, or with `reminder` its reminder: the same links, its own subject and
+    first paragraph."""
     metric = trigger.metric_definition
     company = trigger.company(branding.company_name)
     _ = i18n.translator(language)
@@ -254,16 +254,42 @@ def _skipped(survey: SurveyItem, because: SkipReason, reason: str) -> SendOutcom
     return SendOutcome(survey.survey_id, SurveyStatus.SKIPPED.value, reason, because)
 
 
-def _deferred(
+def deferred(
     request: SurveyRequest, later: LaterQueue, wait_seconds: float, why: str
 ) -> SendOutcome:
-    """Put the survey back on the queue to be sent `wait_seconds` from now."""
+    """Put the survey (or reminder) back on the queue to be sent `wait_seconds` from now."""
     later.send_later(request.model_copy(update={"deferrals": request.deferrals + 1}), wait_seconds)
     logger.info(
-        "Survey deferred",
+        f"{request.kind.capitalize()} deferred",
         extra={"survey_id": request.survey_id, "reason": why, "wait_seconds": round(wait_seconds)},
     )
     return SendOutcome(request.survey_id, "deferred", why)
+
+
+def wait_while_paused(request: SurveyRequest, later: LaterQueue, reason: str) -> SendOutcome:
+    """Back on the queue, asked again in 15 minutes until an admin resumes sending; nothing is
+    looked up in Kustomer while it waits."""
+    later.send_later(
+        request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
+    )
+    logger.info(
+        f"{request.kind.capitalize()} waits: sending is paused",
+        extra={"survey_id": request.survey_id, "reason": reason},
+    )
+    return SendOutcome(request.survey_id, PAUSED, f"sending paused: {reason}")
+
+
+def outside_send_window(
+    request: SurveyRequest,
+    trigger: TriggerSettings,
+    later: LaterQueue,
+    now: datetime,
+    time_zone: str | None,
+) -> SendOutcome | None:
+    """The deferral to the send window's next opening; None inside the window."""
+    opens_at = trigger.send_window.opens_after(now, time_zone) if trigger.send_window else None
+    why = f"send window opens {opens_at.isoformat()}" if opens_at else ""
+    return deferred(request, later, (opens_at - now).total_seconds(), why) if opens_at else None
 
 
 def _agent_name(user_id: str | None) -> str | None:
@@ -295,22 +321,13 @@ def send_survey(
         return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending")
     paused_because = guard.pause_reason(now)
     if paused_because is not None:
-        # Back on the queue, asked again in 15 minutes until an admin resumes sending; the
-        # survey stays queued, and the customer is not looked up while it waits.
-        later.send_later(
-            request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
-        )
-        logger.info(
-            "Survey waits: sending is paused",
-            extra={"survey_id": survey.survey_id, "reason": paused_because},
-        )
-        return SendOutcome(survey.survey_id, PAUSED, f"sending paused: {paused_because}")
+        return wait_while_paused(request, later, paused_because)  # the survey stays queued
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerBusyError as busy:
         # This system's share of Kustomer's rate limit is spent: the survey waits in the queue
         # for the next window, without counting as a failed delivery.
-        return _deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
+        return deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
     except KustomerNotFoundError:
         return _skipped(survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer")
     recipient, problem = usable_address(customer.emails)
@@ -326,15 +343,9 @@ def send_survey(
             SkipReason.ADDRESS_SUPPRESSED,
             f"address {suppression.reason}: no survey is sent to it again",
         )
-    if trigger.send_window is not None:
-        opens_at = trigger.send_window.opens_after(now, customer.time_zone)
-        if opens_at is not None:
-            return _deferred(
-                request,
-                later,
-                (opens_at - now).total_seconds(),
-                f"send window opens {opens_at.isoformat()}",
-            )
+    waiting = outside_send_window(request, trigger, later, now, customer.time_zone)
+    if waiting is not None:
+        return waiting
     if trigger.fatigue_days and not claim_customer_contact(
         request.customer_id, survey.survey_id, now, trigger.fatigue_days
     ):
