@@ -188,11 +188,13 @@ def check_and_summarize(
     """Print the table and return the problems found (none when the pipeline behaved). The
     first `cycle` emails are the surveys; those after are the reminders, three days later."""
     metric, attribute = trigger.metric, trigger.score_attribute_name()
-    emails_per_survey = Counter(message.survey_id for message in runtime.sent_emails()[:cycle])
+    first_cycle = Counter(message.survey_id for message in runtime.sent_emails()[:cycle])
+    # A survey's first email is the survey, a second its reminder; conversations that went
+    # quiet by three days later got their survey then.
+    every_email = Counter(message.survey_id for message in runtime.sent_emails())
+    emails_per_survey = Counter(dict.fromkeys(every_email, 1))
     reminders_per_survey = Counter(
-        message.survey_id
-        for message in runtime.sent_emails()[cycle:]
-        if message.survey_id in emails_per_survey
+        {survey_id: count - 1 for survey_id, count in every_email.items() if count > 1}
     )
     surveys = {item["survey_id"]: item for item in runtime.table_items("SurveysTable")}
     ratings = {item["survey_id"]: item for item in runtime.table_items("RatingsTable")}
@@ -232,13 +234,12 @@ def check_and_summarize(
         )
         if reminded > 1 or (reminded and seeded_as != "eligible"):
             problems.append(f"{conversation_id}: {reminded} reminders")
-        if seeded_as == "eligible" and (emails != 1 or survey.get("status") != "sent"):
+        if seeded_as == "eligible" and (first_cycle[survey_id] != 1 or survey["status"] != "sent"):
             problems.append(f"{conversation_id}: eligible but got {emails} emails")
-        if seeded_as != "eligible" and emails:
-            problems.append(f"{conversation_id}: {seeded_as} but got {emails} emails")
-        if reminded and survey_id not in actions.ignored + actions.prefetched_only + list(
-            actions.answered_after_reminder
-        ):
+        if seeded_as != "eligible" and first_cycle[survey_id]:
+            problems.append(f"{conversation_id}: {seeded_as} but got a survey at once")
+        answered_first = survey_id in actions.final_scores
+        if reminded and answered_first and survey_id not in actions.answered_after_reminder:
             problems.append(f"{conversation_id}: reminded after an answer")
         if seeded_as == "no email address" and survey.get("status") != "skipped":
             problems.append(f"{conversation_id}: customer without email not recorded as skipped")
@@ -258,7 +259,7 @@ def check_and_summarize(
         survey_id in ratings or survey_id in unsubscribed for survey_id in actions.prefetched_only
     )
     print(
-        f"Surveys emailed: {sum(emails_per_survey.values())} "
+        f"Surveys emailed: {sum(first_cycle.values())} "
         f"for {len(seeded.eligible)} eligible conversations"
     )
     print(f"Answers recorded and written back as notes and attributes: {answered}")
@@ -385,15 +386,16 @@ def run_once(
     # Three days on: the scanner's schedule queues the reminders, the sender sends them. (It
     # surveys the conversations that became due meanwhile too, which the table leaves out.)
     cycle = len(runtime.sent_emails())
-    surveyed = {message.survey_id for message in runtime.sent_emails()}
-    runtime.scan(datetime.now(UTC) + timedelta(days=trigger.reminder_after_days, hours=1))
-    runtime.deliver()
-    reminders = [m for m in runtime.sent_emails()[cycle:] if m.survey_id in surveyed]
-    print(
-        f"Three days later: {len(reminders)} reminders sent to those who had not answered, and "
-        f"{len(runtime.sent_emails()) - cycle - len(reminders)} surveys for conversations that "
-        "went quiet meanwhile"
-    )
+    if simulator is not None:
+        surveyed = {message.survey_id for message in runtime.sent_emails()}
+        runtime.scan(datetime.now(UTC) + timedelta(days=trigger.reminder_after_days, hours=1))
+        runtime.deliver()
+        reminders = [m for m in runtime.sent_emails()[cycle:] if m.survey_id in surveyed]
+        print(
+            f"Three days later: {len(reminders)} reminders sent to those who had not answered, "
+            f"and {len(runtime.sent_emails()) - cycle - len(reminders)} surveys for "
+            "conversations that went quiet meanwhile"
+        )
     if clicks and simulator is not None:
         answer_reminders(reminders, actions)
         runtime.write_back()

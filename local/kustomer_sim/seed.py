@@ -119,7 +119,9 @@ def seed_demo(
     }
     brand_id = _object_id(rng)
     email_queue_id = _object_id(rng)
-    tag_ids = [simulator.add_tag(name) for name in ("vip", "billing", "follow-up")]
+    tag_ids = [_object_id(rng) for _ in range(3)]
+    for tag_id, name in zip(tag_ids, ("vip", "billing", "follow-up"), strict=True):
+        simulator.add_tag(name, tag_id)
     used_emails: set[str] = set()
 
     def conversation(

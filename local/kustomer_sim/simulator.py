@@ -295,9 +295,13 @@ class KustomerSimulator:
             )
             return [note_resource(n, self.org_id) for n in notes]
 
-    def add_tag(self, name: str) -> str:
+    def add_tag(self, name: str, tag_id: str | None = None) -> str:
         """A conversation tag of the org, as an admin creates it; returns its id."""
-        return self._store.tag_id(name, self._clock())
+        if tag_id is None:
+            return self._store.tag_id(name, self._clock())
+        with self._store.lock:
+            self._store.tags[tag_id] = name
+        return tag_id
 
     def append_tags(self, conversation_id: str, tag_ids: list[str]) -> None:
         """What an agent or a workflow does: tag the conversation."""

@@ -151,4 +151,5 @@ def test_a_wrong_api_key_is_reported_not_hidden() -> None:
         simulator.stop()
 
     assert result.returncode == 1
-    assert "Scan failed: KustomerAuthError: Kustomer answered 401" in result.stdout
+    # The agents' import, before the first scan, is the first call to say so, in one line.
+    assert "Kustomer refused the stored API key (401" in result.stdout
