@@ -16,7 +16,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 
-.PHONY: demo serve test lint typecheck validate security unit integration e2e load load-ci build clean
+.PHONY: demo serve test lint typecheck validate security unit integration e2e load load-ci build clean translations
 
 $(INSTALLED): requirements-dev.txt layers/shared/requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -78,6 +78,18 @@ load-ci: $(INSTALLED)
 
 load: $(INSTALLED)
 	$(PY) -m pytest tests/load --load-size $${LOAD_SIZE:-10000}
+
+# Every catalog (layers/shared/surveys/locales/*.po) brought in line with the texts the code and
+# templates use: a new text arrives untranslated (or fuzzy, when Babel guesses it from a similar
+# one), and tests/unit/test_catalogs.py fails until a translator fills it in; a text nothing uses
+# any more is dropped. A new language: copy en.po to xx.po, set its Language header, translate.
+translations: $(INSTALLED)
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location -o .translations.pot .
+	for catalog in layers/shared/surveys/locales/*.po; do \
+		$(VENV)/bin/pybabel update --ignore-obsolete --width 100 \
+			-i .translations.pot -o $$catalog -l $$(basename $$catalog .po) || exit 1; \
+	done
+	rm -f .translations.pot
 
 build: $(INSTALLED)
 	PATH="$(PY313):$$PATH" $(VENV)/bin/sam build --template template.yaml

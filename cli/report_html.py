@@ -23,7 +23,7 @@ from surveys.domain.scoring import (
     sentiment_name,
     sentiment_scores,
 )
-from surveys.usecases.report import Group, SurveyReport
+from surveys.usecases.report import Group, ReasonCounts, SurveyReport
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 240
@@ -190,6 +190,26 @@ def _group_row(metric: Metric, group: Group) -> GroupRow:
     )
 
 
+@dataclass(frozen=True)
+class ReasonRow:
+    """One agent's or team's negative ratings, and how many ticked each reason."""
+
+    name: str
+    negative: int
+    counts: tuple[int, ...]
+
+
+def _reason_rows(report: SurveyReport, groups: tuple[ReasonCounts, ...]) -> list[ReasonRow]:
+    return [
+        ReasonRow(
+            group.label,
+            group.negative,
+            tuple(group.counts.get(reason_id, 0) for reason_id, _ in report.reasons),
+        )
+        for group in groups
+    ]
+
+
 @cache
 def _environment() -> Environment:
     return Environment(
@@ -225,6 +245,13 @@ def render_html_report(report: SurveyReport, generated_at: datetime) -> str:
             distribution=distribution_chart(metric, report.overall),
             agents=[_group_row(metric, group) for group in report.by_agent],
             teams=[_group_row(metric, group) for group in report.by_team],
+            negative_name=sentiment_name(metric, Sentiment.NEGATIVE),
+            reasons=[
+                (label, report.reasons_overall.counts.get(reason_id, 0))
+                for reason_id, label in report.reasons
+            ],
+            reasons_by_agent=_reason_rows(report, report.reasons_by_agent),
+            reasons_by_team=_reason_rows(report, report.reasons_by_team),
             generated_at=generated_at,
         )
     )

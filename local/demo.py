@@ -1,8 +1,9 @@
 """`make demo`: the whole survey pipeline, locally, on moto and the Kustomer simulator.
 
-One cycle by default: scan, send, let simulated recipients answer some surveys, write the
-answers back to Kustomer, scan again to show nothing is sent twice, print a summary and check
-it. With --serve it keeps running until Ctrl-C, and you answer the surveys yourself.
+One cycle by default: scan, send, let simulated recipients answer some surveys (one with a low
+score and its reasons), write the answers back to Kustomer, scan again to show nothing is sent
+twice, then three days later remind those who did not answer, print a summary and check it.
+With --serve it keeps running until Ctrl-C, and you answer the surveys yourself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import textwrap
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +45,11 @@ DEMO_PARAMETERS = {
     # The seeded history is up to ten days old: survey it, as a backfill would on activation.
     "BackfillHours": "720",
     "LogLevel": "WARNING",
+    # Every negative answer is mailed here (into the outbox locally).
+    "AlertEmail": "support-leads@acme.example.com",
 }
+NEGATIVE_TAG = "survey-negative"
+LOW_SCORE_REASONS = ("too_long", "repeated")
 COMMENTS = [
     "Quick answer, thank you!",
     "Took three emails to get there.",
@@ -163,10 +169,12 @@ class RecipientActions:
     comments: dict[str, str] = field(default_factory=dict)
     prefetched_only: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    low_score: str | None = None
+    answered_after_reminder: list[str] = field(default_factory=list)
 
 
-def _answer(link: str, score: int, comment: str) -> None:
-    answer(link, score, comment).raise_for_status()
+def _answer(link: str, score: int, comment: str, reasons: tuple[str, ...] = ()) -> None:
+    answer(link, score, comment, reasons).raise_for_status()
 
 
 def simulate_recipients(emails: list[SentEmail], seed: int = 7) -> RecipientActions:
@@ -189,7 +197,12 @@ def simulate_recipients(emails: list[SentEmail], seed: int = 7) -> RecipientActi
         scores = sorted(links)
         score = rng.choices(scores, weights=range(1, len(scores) + 1))[0]
         comment = rng.choice(COMMENTS)
-        _answer(links[score], score, comment)
+        reasons: tuple[str, ...] = ()
+        if index == 2:
+            # A low score, and what went wrong.
+            score, comment, reasons = min(links) + 1, COMMENTS[1], LOW_SCORE_REASONS
+            actions.low_score = survey_id
+        _answer(links[score], score, comment, reasons)
         actions.final_scores[survey_id], actions.versions[survey_id] = score, 1
         actions.comments[survey_id] = comment
         if index == 1:
@@ -197,6 +210,19 @@ def simulate_recipients(emails: list[SentEmail], seed: int = 7) -> RecipientActi
             _answer(links[changed], changed, comment)
             actions.final_scores[survey_id], actions.versions[survey_id] = changed, 2
     return actions
+
+
+def answer_reminders(reminders: list[SentEmail], actions: RecipientActions) -> None:
+    """The first recipient who ignored the survey answers its reminder."""
+    for message in sorted(reminders, key=lambda sent: sent.survey_id):
+        if message.survey_id in actions.ignored:
+            links = message.rating_links()
+            _answer(links[max(links)], max(links), "")
+            actions.ignored.remove(message.survey_id)
+            actions.answered_after_reminder.append(message.survey_id)
+            actions.final_scores[message.survey_id] = max(links)
+            actions.versions[message.survey_id] = 1
+            return
 
 
 def _references(simulator: KustomerSimulator, conversation_id: str, survey_id: str) -> int:
@@ -213,10 +239,19 @@ def check_and_summarize(
     actions: RecipientActions,
     second_scan_queued: int,
     trigger: TriggerSettings,
+    cycle: int,
 ) -> list[str]:
-    """Print the table and return the problems found (none when the pipeline behaved)."""
+    """Print the table and return the problems found (none when the pipeline behaved). The
+    first `cycle` emails are the surveys; those after are the reminders, three days later."""
     metric, attribute = trigger.metric, trigger.score_attribute_name()
-    emails_per_survey = Counter(message.survey_id for message in runtime.sent_emails())
+    first_cycle = Counter(message.survey_id for message in runtime.sent_emails()[:cycle])
+    # A survey's first email is the survey, a second its reminder; conversations that went
+    # quiet by three days later got their survey then.
+    every_email = Counter(message.survey_id for message in runtime.sent_emails())
+    emails_per_survey = Counter(dict.fromkeys(every_email, 1))
+    reminders_per_survey = Counter(
+        {survey_id: count - 1 for survey_id, count in every_email.items() if count > 1}
+    )
     surveys = {item["survey_id"]: item for item in runtime.table_items("SurveysTable")}
     ratings = {item["survey_id"]: item for item in runtime.table_items("RatingsTable")}
     rows = [(conversation, "eligible") for conversation in seeded.eligible]
@@ -224,8 +259,8 @@ def check_and_summarize(
     rows += [(conversation, f"not due: {why}") for conversation, why in seeded.ineligible.items()]
     problems: list[str] = []
     header = (
-        f"{'conversation':<26} {'seeded as':<30} {'survey':<8} {'emails':>6}  "
-        f"{'answer':<22} {'notes':>5} {attribute:>11}"
+        f"{'conversation':<26} {'seeded as':<24} {'survey':<7} {'emails':>6} {'reminder':>8}  "
+        f"{'answer':<24} {'notes':>5} {attribute:>11}"
     )
     print(header)
     print("-" * len(header))
@@ -236,23 +271,32 @@ def check_and_summarize(
         custom = simulator.conversation(conversation_id)["attributes"].get("custom") or {}
         notes = _references(simulator, conversation_id, survey_id)
         emails = emails_per_survey[survey_id]
+        reminded = reminders_per_survey[survey_id]
         if survey_id in actions.prefetched_only:
             answer = "link scanner only"
         elif survey_id in actions.ignored:
             answer = "not answered"
         elif rating is not None:
             answer = f"{int(rating['score'])}" + (" changed" if int(rating["version"]) > 1 else "")
+            answer += " + reasons" if rating.get("reasons") else ""
             answer += " + comment" if rating.get("comment") else ""
+            answer += " after reminder" if survey_id in actions.answered_after_reminder else ""
         else:
             answer = "-"
         print(
-            f"{conversation_id:<26} {seeded_as:<30} {survey.get('status', '-'):<8} {emails:>6}  "
-            f"{answer:<22} {notes:>5} {custom.get(attribute, '-')!s:>11}"
+            f"{conversation_id:<26} {seeded_as[:24]:<24} {survey.get('status', '-'):<7} "
+            f"{emails:>6} {reminded or '-'!s:>8}  "
+            f"{answer:<24} {notes:>5} {custom.get(attribute, '-')!s:>11}"
         )
-        if seeded_as == "eligible" and (emails != 1 or survey.get("status") != "sent"):
+        if reminded > 1 or (reminded and seeded_as != "eligible"):
+            problems.append(f"{conversation_id}: {reminded} reminders")
+        if seeded_as == "eligible" and (first_cycle[survey_id] != 1 or survey["status"] != "sent"):
             problems.append(f"{conversation_id}: eligible but got {emails} emails")
-        if seeded_as != "eligible" and emails:
-            problems.append(f"{conversation_id}: {seeded_as} but got {emails} emails")
+        if seeded_as != "eligible" and first_cycle[survey_id]:
+            problems.append(f"{conversation_id}: {seeded_as} but got a survey at once")
+        answered_first = survey_id in actions.final_scores
+        if reminded and answered_first and survey_id not in actions.answered_after_reminder:
+            problems.append(f"{conversation_id}: reminded after an answer")
         if seeded_as == "no email address" and survey.get("status") != "skipped":
             problems.append(f"{conversation_id}: customer without email not recorded as skipped")
         expected_score = actions.final_scores.get(survey_id)
@@ -271,7 +315,7 @@ def check_and_summarize(
         survey_id in ratings or survey_id in unsubscribed for survey_id in actions.prefetched_only
     )
     print(
-        f"Surveys emailed: {sum(emails_per_survey.values())} "
+        f"Surveys emailed: {sum(first_cycle.values())} "
         f"for {len(seeded.eligible)} eligible conversations"
     )
     print(f"Answers recorded and written back as notes and attributes: {answered}")
@@ -280,10 +324,63 @@ def check_and_summarize(
         f"of {len(actions.prefetched_only)} emails"
     )
     print(f"Second scan queued {second_scan_queued} new surveys (expected 0)")
+    print(
+        f"Reminders three days later: {sum(reminders_per_survey.values())}, to those who had not "
+        f"answered; {len(actions.answered_after_reminder)} answered after it"
+    )
+    problems += _close_the_loop(runtime, simulator, actions, trigger)
     if prefetched_rated:
         problems.append(f"link scanners recorded something on {prefetched_rated} surveys")
     if second_scan_queued:
         problems.append(f"second scan queued {second_scan_queued} surveys")
+    return problems
+
+
+def _close_the_loop(
+    runtime: LocalRuntime,
+    simulator: KustomerSimulator,
+    actions: RecipientActions,
+    trigger: TriggerSettings,
+) -> list[str]:
+    """Print what followed the low score (the reasons in Kustomer, the event on the bus, the
+    alert email, the tag) and return what is missing."""
+    if actions.low_score is None:
+        return []
+    conversation_id = actions.low_score.split("-", 1)[1]
+    custom = simulator.conversation(conversation_id)["attributes"].get("custom") or {}
+    reasons = custom.get(trigger.reason_attribute_name())
+    print(
+        f"\nLow score {actions.final_scores[actions.low_score]} on {conversation_id}, what went "
+        f"wrong: {reasons} ({trigger.reason_attribute_name()} in Kustomer, and in the note)"
+    )
+    events = [
+        event
+        for event in runtime.bus_events()
+        if event["detail"]["survey"] == actions.low_score
+        and event["detail-type"] == "Survey Answered"
+    ]
+    for event in events:
+        detail = event["detail"]
+        shown = {key: detail[key] for key in ("score", "sentiment", "reasons", "commentLength")}
+        print(f"Event on the bus: {event['detail-type']} {shown}")
+    alerts = [n for n in runtime.notifications() if conversation_id in n.subject]
+    for alert in alerts:
+        print(f"Alert email to {alert.recipient}: {alert.subject!r} (in the outbox as alert-*.eml)")
+    tags = simulator.tag_names(conversation_id)
+    print(f"Tags on the conversation in Kustomer: {', '.join(tags)}")
+    kinds = Counter(event["detail-type"] for event in runtime.bus_events())
+    print("Events on the bus: " + ", ".join(f"{count} {kind}" for kind, count in kinds.items()))
+    problems = []
+    if reasons != ",".join(LOW_SCORE_REASONS):
+        problems.append(f"{conversation_id}: reasons {reasons!r} not in Kustomer")
+    if not events:
+        problems.append(f"{conversation_id}: no event on the bus for the low score")
+    if len(alerts) != 1:
+        problems.append(f"{conversation_id}: {len(alerts)} alert emails for the low score")
+    if NEGATIVE_TAG not in tags:
+        problems.append(f"{conversation_id}: not tagged {NEGATIVE_TAG}")
+    if not actions.answered_after_reminder:
+        problems.append("no reminder was answered")
     return problems
 
 
@@ -342,20 +439,37 @@ def run_once(
     print(f"Writeback: {runtime.write_back()} stream records processed")
     second = _queued(runtime.scan())
     runtime.deliver()
+    # Three days on: the scanner's schedule queues the reminders, the sender sends them. (It
+    # surveys the conversations that became due meanwhile too, which the table leaves out.)
+    cycle = len(runtime.sent_emails())
+    if simulator is not None:
+        surveyed = {message.survey_id for message in runtime.sent_emails()}
+        runtime.scan(datetime.now(UTC) + timedelta(days=trigger.reminder_after_days, hours=1))
+        runtime.deliver()
+        reminders = [m for m in runtime.sent_emails()[cycle:] if m.survey_id in surveyed]
+        print(
+            f"Three days later: {len(reminders)} reminders sent to those who had not answered, "
+            f"and {len(runtime.sent_emails()) - cycle - len(reminders)} surveys for "
+            "conversations that went quiet meanwhile"
+        )
+    if clicks and simulator is not None:
+        answer_reminders(reminders, actions)
+        runtime.write_back()
     print(f"Cycle took {time.monotonic() - started:.1f}s\n")
     if simulator is None or seeded is None:
         for item in runtime.table_items("SurveysTable"):
             print(f"{item['survey_id']:<40} {item['status']:<8} {item.get('skip_reason') or ''}")
         return print_report(runtime, trigger.metric, report_html)
-    problems = check_and_summarize(runtime, simulator, seeded, actions, second, trigger)
+    problems = check_and_summarize(runtime, simulator, seeded, actions, second, trigger, cycle)
     if print_report(runtime, trigger.metric, report_html) != 0:
         problems.append("the report failed")
     if problems:
         print("\nDemo FAILED:\n  " + "\n  ".join(problems))
         return 1
     print(
-        "\nDemo OK: every eligible conversation got exactly one survey, none other did, "
-        "and every answer is in Kustomer."
+        "\nDemo OK: every eligible conversation got exactly one survey and at most one reminder, "
+        "none other did, every answer is in Kustomer, and the low score reached the bus, the "
+        "team's inbox and the conversation's tags."
     )
     return 0
 
@@ -434,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     ).start()
     print(f"AWS (moto): {runtime.moto.url}; rating pages: {runtime.base_url}")
     try:
-        trigger = runtime.set_trigger(arguments.metric)
+        trigger = runtime.set_trigger(arguments.metric, negative_tag=NEGATIVE_TAG)
         print(f"Trigger {trigger.metric} activated, as `surveys trigger activate` does")
         if not _import_agents(runtime):
             return 1

@@ -23,20 +23,31 @@ def form_url(link: str) -> str:
     return link.split("?", 1)[0]
 
 
-def answer(link: str, score: int | str | None, comment: str | None = None) -> requests.Response:
-    """Open a rating link, then send the page's form with `score` and `comment` as a person
-    does; the response is the page that follows (thank-you, or why not)."""
+def answer(
+    link: str,
+    score: int | str | None,
+    comment: str | None = None,
+    reasons: tuple[str, ...] = (),
+) -> requests.Response:
+    """Open a rating link, then send the page's form with `score`, the `reasons` ticked and
+    `comment` as a person does; the response is the page that follows (thank-you, or why not)."""
     requests.get(link, timeout=TIMEOUT)
-    return send_form(link, score, comment)
+    return send_form(link, score, comment, reasons)
 
 
-def send_form(link: str, score: int | str | None, comment: str | None = None) -> requests.Response:
+def send_form(
+    link: str,
+    score: int | str | None,
+    comment: str | None = None,
+    reasons: tuple[str, ...] = (),
+) -> requests.Response:
     """Send the rating form as a person's browser does, without opening the page first."""
-    form = {
-        name: str(value)
+    form = [
+        (name, str(value))
         for name, value in (("score", score), ("comment", comment))
         if value is not None
-    }
+    ]
+    form += [("reason", reason) for reason in reasons]
     return requests.post(form_url(link), data=form, headers=PERSON_CLICKING_SEND, timeout=TIMEOUT)
 
 

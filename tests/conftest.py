@@ -32,6 +32,7 @@ def simulator() -> Iterator[KustomerSimulator]:
     for metric in ("ces", "csat", "nps"):
         sim.define_custom_attribute(f"{metric}ScoreNum")
         sim.define_custom_attribute(f"{metric}CommentTxt")
+        sim.define_custom_attribute(f"{metric}ReasonStr")
     yield sim
     sim.stop()
 

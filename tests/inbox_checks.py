@@ -29,7 +29,7 @@ URL_IN_BRACKETS = re.compile(r"<([a-z]+://[\x21-\x3b\x3d\x3f-\x7e]+)>")
 TEXT_LINK = re.compile(r"https?://[^\s<>\"]+")
 HTML_LINK = re.compile(r"href=\"([^\"]+)\"")
 
-LANGUAGES = list(i18n.QUESTIONS["ces"])
+LANGUAGES = list(i18n.LANGUAGES)
 NOW = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 # A stack without a custom domain links to its API's own host, which makes the links long.
 BRANDING = Branding(

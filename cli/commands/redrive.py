@@ -8,7 +8,7 @@ from typing import Any
 
 from cli.stack import Stack
 from surveys.adapters.dead_letter_queue import SqsDeadLetterQueue
-from surveys.bootstrap import kustomer_client
+from surveys.bootstrap import event_bus, kustomer_client
 from surveys.usecases.redrive import (
     SurveyRedriveReport,
     WritebackRedriveReport,
@@ -71,6 +71,7 @@ def run(stack: Stack, arguments: argparse.Namespace) -> int:
             writebacks = redrive_writebacks(
                 SqsDeadLetterQueue(sqs, stack.resources["WritebackDeadLetterQueue"]),
                 kustomer=kustomer_client(),
+                events=event_bus(),
                 now=datetime.now(UTC),
                 # An operator's run has no Lambda deadline; Ctrl-C stops it, and a rerun
                 # goes on from where it stopped.

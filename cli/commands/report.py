@@ -22,7 +22,7 @@ from surveys.domain.scoring import (
     sentiment_name,
     sentiment_scores,
 )
-from surveys.usecases.report import Group, SurveyReport, survey_report
+from surveys.usecases.report import Group, ReasonCounts, SurveyReport, survey_report
 
 SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
@@ -131,6 +131,11 @@ def print_text(report: SurveyReport, by: str | None) -> None:
         share = 100 * count / overall.n if overall.n else 0.0
         bar = "#" * round(share / 5)
         print(f"  {score:>2}  {metric.label(score):<27} {count:>5}  {share:>4.0f}%  {bar}".rstrip())
+    print(
+        f"\nReminders: {report.reminders.sent} sent; {report.reminders.answered_after} "
+        "answered after their reminder"
+    )
+    _print_reasons(report)
     groups = _groups(report, by)
     if not groups:
         return
@@ -150,11 +155,62 @@ def print_text(report: SurveyReport, by: str | None) -> None:
             + "  ".join(f"{_percent(summary.percent(sentiment)):>12}" for sentiment in SENTIMENTS)
         )
 
+    _print_reasons_by(report, by)
+
+
+def _reason_groups(report: SurveyReport, by: str | None) -> tuple[ReasonCounts, ...]:
+    return {"agent": report.reasons_by_agent, "team": report.reasons_by_team}.get(by or "", ())
+
+
+def _print_reasons(report: SurveyReport) -> None:
+    overall = report.reasons_overall
+    negative = sentiment_name(report.metric, Sentiment.NEGATIVE)
+    print(
+        f"\nWhat went wrong ({overall.negative} {negative} ratings; several reasons may be ticked)"
+    )
+    for reason_id, label in report.reasons:
+        count = overall.counts.get(reason_id, 0)
+        share = 100 * count / overall.negative if overall.negative else 0.0
+        print(f"  {label:<40} {count:>5}  {share:>4.0f}%")
+
+
+def _print_reasons_by(report: SurveyReport, by: str | None) -> None:
+    rows = _reason_groups(report, by)
+    if not rows or not report.reasons:
+        return
+    width = max(len(str(by)), *(len(row.label) for row in rows))
+    ids = [reason_id for reason_id, _ in report.reasons]
+    print(f"\nWhat went wrong, by {by} (ratings ticking each reason)")
+    print(f"{by!s:<{width}}  {'negative':>8}  " + "  ".join(f"{name:>13}" for name in ids))
+    for row in rows:
+        print(
+            f"{row.label:<{width}}  {row.negative:>8}  "
+            + "  ".join(f"{row.counts.get(name, 0):>13}" for name in ids)
+        )
+
+
+def _reason_fields(report: SurveyReport, counts: ReasonCounts | None) -> dict[str, int]:
+    found = counts.counts if counts else {}
+    return {f"reason_{reason_id}": found.get(reason_id, 0) for reason_id, _ in report.reasons}
+
 
 def _export_rows(report: SurveyReport, by: str | None) -> list[dict[str, Any]]:
-    rows = [{"group": "all", **summary_fields(report.overall), **_counts(report.overall)}]
+    reasons = {row.label: row for row in _reason_groups(report, by)}
+    rows = [
+        {
+            "group": "all",
+            **summary_fields(report.overall),
+            **_counts(report.overall),
+            **_reason_fields(report, report.reasons_overall),
+        }
+    ]
     rows += [
-        {"group": group.label, **summary_fields(group.summary), **_counts(group.summary)}
+        {
+            "group": group.label,
+            **summary_fields(group.summary),
+            **_counts(group.summary),
+            **_reason_fields(report, reasons.get(group.label)),
+        }
         for group in _groups(report, by)
     ]
     return rows
@@ -178,15 +234,26 @@ def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
             "distribution": {str(score): count for score, count in value.distribution.items()},
         }
 
+    reasons = {row.label: row for row in _reason_groups(report, by)}
     return {
         "metric": report.metric.key,
         "score_is": headline_name(report.metric),
         "since": report.since.isoformat(),
         "until": report.until.isoformat(),
-        "overall": summary(report.overall),
+        "overall": {**summary(report.overall), "reasons": report.reasons_overall.counts},
+        "reasons": dict(report.reasons),
+        "reminders": {
+            "sent": report.reminders.sent,
+            "answered_after": report.reminders.answered_after,
+        },
         "by": by,
         "groups": [
-            {"group": group.label, **summary(group.summary)} for group in _groups(report, by)
+            {
+                "group": group.label,
+                **summary(group.summary),
+                "reasons": reasons[group.label].counts if group.label in reasons else {},
+            }
+            for group in _groups(report, by)
         ],
     }
 

@@ -4,19 +4,21 @@ unsubscribe link's: ask to confirm (GET), unsubscribe (POST, also RFC 8058 one-c
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.clock import utcnow
-from surveys.bootstrap import link_signing_key
+from surveys.bootstrap import event_bus, link_signing_key
 from surveys.config import settings
 from surveys.domain.votes import BrowserSignals
 from surveys.observability import logger, metrics, tracer
 from surveys.telemetry import record_vote
 from surveys.usecases.pages import Page, security_headers
 from surveys.usecases.record_rating import (
+    FORM_FIELDS_LIMIT,
+    FORM_NAMES_LIMIT,
     show_rating_page,
     submit_rating,
     unreadable_answer_page,
@@ -40,7 +42,10 @@ def _page(description: str) -> OpenAPIResponse:
 _INVALID_LINK = _page("The link is not valid: malformed, altered, or signed with another key.")
 _UNKNOWN_SURVEY = _page("A valid link to a survey that does not exist or was never sent.")
 _EXPIRED_LINK = _page("The link has expired: the survey is closed.")
-_UNREADABLE_FORM = "the form cannot be read (more than 10 fields, or not UTF-8)"
+_UNREADABLE_FORM = (
+    f"the form cannot be read (more than {FORM_NAMES_LIMIT} field names or {FORM_FIELDS_LIMIT} "
+    "fields, or not UTF-8)"
+)
 
 
 def _html(page: Page) -> Response[str]:
@@ -59,9 +64,20 @@ def _accept_language() -> str | None:
 def _form() -> dict[str, list[str]] | None:
     """The posted form, or None when it cannot be read (too many fields, not UTF-8)."""
     try:
-        return parse_qs(app.current_event.decoded_body or "", max_num_fields=10)
+        fields = parse_qsl(
+            app.current_event.decoded_body or "",
+            keep_blank_values=True,
+            max_num_fields=FORM_FIELDS_LIMIT,
+        )
     except ValueError:
         return None
+    if len({name for name, _ in fields}) > FORM_NAMES_LIMIT:
+        return None
+    form: dict[str, list[str]] = {}
+    for name, value in fields:
+        if value:
+            form.setdefault(name, []).append(value)
+    return form
 
 
 @app.get(
@@ -99,13 +115,17 @@ def open_link(token: str) -> Response[str]:
     operation_id="submitRating",
     summary="Send the answer from the rating page",
     description=(
-        "Records the score and comment, or changes an earlier answer while the trigger allows. "
+        "Records the score, the reasons ticked with a negative score, and the comment, or "
+        "changes an earlier answer while the trigger allows. "
         "It counts only when a person's browser sent it from the rating page (fetch metadata); "
         "several different scores within seconds are held as a link scanner's."
     ),
     responses={
         200: _page("Thank you: the answer is recorded (or updated, or was already recorded)."),
-        400: _page(f"The score is missing or off the scale, or {_UNREADABLE_FORM}."),
+        400: _page(
+            f"The score is missing or off the scale, or {_UNREADABLE_FORM}; or a reason was not "
+            "one the page offered: the page is shown again saying so. Nothing is recorded."
+        ),
         403: _page(
             "The link is not valid; or the form was not sent by a person's browser from the "
             "rating page, which is shown again asking to press Send. Nothing is recorded."
@@ -126,6 +146,7 @@ def answer(token: str) -> Response[str]:
         token,
         next(iter(form.get("score", [])), None),
         next(iter(form.get("comment", [])), None),
+        form.get("reason", []),
         signals=BrowserSignals.from_headers(app.current_event.headers),
         signing_key=link_signing_key(),
         now=utcnow(),
@@ -192,6 +213,7 @@ def confirm_unsubscribe(token: str) -> Response[str]:
             signing_key=link_signing_key(),
             now=utcnow(),
             company_name=settings().need("company_name"),
+            events=event_bus(),
             accept_language=_accept_language(),
         )
     )

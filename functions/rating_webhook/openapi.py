@@ -13,7 +13,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+from surveys.domain.reasons import MOST_REASONS, REASON_ID
 from surveys.usecases.pages import security_headers
+from surveys.usecases.record_rating import FORM_FIELDS_LIMIT, FORM_NAMES_LIMIT
 
 
 def _header(name: str, description: str, values: list[str] | None = None) -> dict[str, Any]:
@@ -59,19 +61,27 @@ _SCALE = {"type": "integer", "minimum": 0, "maximum": 10}
 _SCORE_DESCRIPTION = "A score on the survey's scale: CES 1-7, CSAT 1-5, NPS 0-10."
 
 
-def _form_body(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    # Fields the handler does not know are ignored; more than 10 make the form unreadable.
+def _form_body(
+    properties: dict[str, Any], required: list[str], repeated: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    # Fields the handler does not know are ignored; more names than FORM_NAMES_LIMIT, or more
+    # fields than FORM_FIELDS_LIMIT (a repeated field counts each time), make it unreadable.
     schema = {
         "type": "object",
         "properties": properties,
         "additionalProperties": {"type": "string"},
-        "maxProperties": 10,
+        "maxProperties": FORM_NAMES_LIMIT,
     }
+    assert FORM_NAMES_LIMIT - 1 + MOST_REASONS <= FORM_FIELDS_LIMIT
     if required:
         schema["required"] = required
+    media: dict[str, Any] = {"schema": schema}
+    if repeated:
+        # `reason=too_long&reason=other`: one field per value.
+        media["encoding"] = {name: {"style": "form", "explode": True} for name in repeated}
     return {
         "required": bool(required),
-        "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        "content": {"application/x-www-form-urlencoded": media},
     }
 
 
@@ -97,8 +107,21 @@ _READ_FROM_THE_EVENT: dict[tuple[str, str], dict[str, Any]] = {
                     "type": "string",
                     "description": "Control characters are dropped; kept up to 2,000 characters.",
                 },
+                "reason": {
+                    "type": "array",
+                    "maxItems": MOST_REASONS,
+                    "items": {"type": "string", "pattern": REASON_ID.pattern},
+                    "description": (
+                        'The ids of the reasons ticked under "What went wrong?" (the trigger\'s '
+                        "`reasons`), one field each. Kept with a negative score (CES 1-3, CSAT "
+                        "1-2, NPS 0-6), left out with any other; never an answer on their own. "
+                        "An id the page did not offer refuses the answer with 400 and the page "
+                        "again, saying why."
+                    ),
+                },
             },
             ["score"],
+            repeated=("reason",),
         ),
     },
     ("/u/{token}", "get"): {"parameters": [_ACCEPT_LANGUAGE]},

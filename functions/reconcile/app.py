@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from surveys.bootstrap import kustomer_client
+from surveys.bootstrap import event_bus, kustomer_client
 from surveys.config import settings
 from surveys.observability import logger, metrics, tracer
 from surveys.telemetry import record_reconcile
@@ -27,7 +27,11 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
     kustomer = kustomer_client()
     kustomer.set_time_left(time_left)
     report = reconcile_writebacks(
-        kustomer=kustomer, now=event.time, grace=settings().reconcile_grace, time_left=time_left
+        kustomer=kustomer,
+        events=event_bus(),
+        now=event.time,
+        grace=settings().reconcile_grace,
+        time_left=time_left,
     )
     record_reconcile(report)
     logger.info("Reconcile finished", extra={"report": asdict(report)})

@@ -1,7 +1,9 @@
-"""Scheduled scan: queue a survey for every conversation that has become due."""
+"""Scheduled scan: queue a survey for every conversation that has become due, and the reminder
+of every survey that has waited long enough for an answer."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from aws_lambda_powertools.utilities.parser import event_parser
@@ -10,7 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.bootstrap import kustomer_client, survey_queue
 from surveys.observability import logger, metrics, tracer
-from surveys.telemetry import record_scan
+from surveys.telemetry import record_reminder_sweep, record_scan
+from surveys.usecases.reminders import queue_due_reminders
 from surveys.usecases.scan import scan_for_due_surveys
 from surveys.usecases.triggers import active_triggers
 
@@ -22,7 +25,7 @@ from surveys.usecases.triggers import active_triggers
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     kustomer = kustomer_client()
     kustomer.set_time_left(lambda: context.get_remaining_time_in_millis() / 1000)
-    reports = []
+    reports, reminders = [], []
     for trigger in active_triggers():
         report = scan_for_due_surveys(
             trigger,
@@ -34,4 +37,12 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
         record_scan(report)
         logger.info("Scan finished", extra={"report": report.as_json()})
         reports.append(report.as_json())
-    return {"reports": reports}
+        sweep = queue_due_reminders(
+            trigger,
+            queue=survey_queue(),
+            now=event.time,
+            time_left=lambda: context.get_remaining_time_in_millis() / 1000,
+        )
+        record_reminder_sweep(sweep)
+        reminders.append(asdict(sweep))
+    return {"reports": reports, "reminders": reminders}

@@ -22,6 +22,7 @@ from surveys.batch import ReportingBatchProcessor
 from surveys.bootstrap import (
     aws_client,
     branding,
+    event_bus,
     kustomer_client,
     link_signing_key,
     mailer,
@@ -31,13 +32,15 @@ from surveys.config import settings
 from surveys.domain.survey_request import SurveyRequest
 from surveys.observability import correlated, logger, metrics, tracer
 from surveys.telemetry import record_send
+from surveys.usecases.send_reminder import send_reminder
 from surveys.usecases.send_survey import send_survey
 from surveys.usecases.sending_guard import SendingGuard
 from surveys.usecases.triggers import trigger_settings
 
 processor = ReportingBatchProcessor(event_type=EventType.SQS)
-# A survey waiting for its send window comes back as a new delivery with one more deferral.
-idempotency = IdempotencyConfig(event_key_jmespath="[survey_id, deferrals]")
+# A survey waiting for its send window comes back as a new delivery with one more deferral; a
+# reminder is a delivery of its own.
+idempotency = IdempotencyConfig(event_key_jmespath="[survey_id, kind, deferrals]")
 persistence = DynamoDBPersistenceLayer(table_name=settings().need("idempotency_table"))
 
 
@@ -54,17 +57,20 @@ def sending_guard() -> SendingGuard:
     data_keyword_argument="request", config=idempotency, persistence_store=persistence
 )
 def send_once(request: SurveyRequest) -> dict[str, Any]:
-    outcome = send_survey(
-        request,
-        trigger_settings(request.metric),
-        customers=kustomer_client(),
-        mailer=mailer(),
-        later=survey_queue(),
-        guard=sending_guard(),
-        branding=branding(),
-        signing_key=link_signing_key(),
-        now=utcnow(),
-    )
+    trigger = trigger_settings(request.metric)
+    common: dict[str, Any] = {
+        "customers": kustomer_client(),
+        "mailer": mailer(),
+        "later": survey_queue(),
+        "guard": sending_guard(),
+        "branding": branding(),
+        "signing_key": link_signing_key(),
+        "now": utcnow(),
+    }
+    if request.kind == "reminder":
+        outcome = send_reminder(request, trigger, events=event_bus(), **common)
+    else:
+        outcome = send_survey(request, trigger, **common)
     record_send(outcome, request.metric)
     return asdict(outcome)
 

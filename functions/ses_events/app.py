@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.parser.models import SnsModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.clock import utcnow
+from surveys.bootstrap import event_bus
 from surveys.observability import logger, tracer
 from surveys.usecases.delivery_feedback import record_delivery_feedback
 
@@ -19,7 +20,7 @@ from surveys.usecases.delivery_feedback import record_delivery_feedback
 @event_parser(model=SnsModel)
 def lambda_handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
     outcomes = [
-        asdict(record_delivery_feedback(str(record.Sns.Message), utcnow()))
+        asdict(record_delivery_feedback(str(record.Sns.Message), utcnow(), event_bus()))
         for record in event.Records
     ]
     return {"outcomes": outcomes}

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.clock import utcnow
 from surveys.batch import ReportingBatchProcessor
-from surveys.bootstrap import kustomer_client
+from surveys.bootstrap import event_bus, kustomer_client
 from surveys.observability import correlated, logger, metrics, tracer
 from surveys.telemetry import record_writeback
 from surveys.usecases.write_back import write_back_rating
@@ -34,6 +34,7 @@ def handle_record(record: DynamoDBRecord, lambda_context: LambdaContext) -> dict
         outcome = write_back_rating(
             survey_id,
             kustomer=kustomer_client(),
+            events=event_bus(),
             now=utcnow(),
             lease=timedelta(milliseconds=lambda_context.get_remaining_time_in_millis()),
         )

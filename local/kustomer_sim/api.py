@@ -173,6 +173,12 @@ class KustomerApi:
                 self._create_conversation_note,
             ),
             Route(
+                "POST",
+                re.compile(r"/v1/conversations/" + object_id + "/tags"),
+                CONVERSATION_WRITE_ROLES,
+                self._append_tags,
+            ),
+            Route(
                 "GET",
                 re.compile(r"/v1/conversations/" + object_id),
                 CONVERSATION_READ_ROLES,
@@ -376,6 +382,33 @@ class KustomerApi:
                 self._check_custom_value(name, value)
             conversation.custom.update(custom)
             conversation.updated_at = conversation.modified_at = self.now()
+            conversation.rev += 1
+            return ApiResponse(HTTPStatus.OK, {"data": self._conversation(conversation.id)})
+
+    def _append_tags(self, request: ApiRequest, match: re.Match[str]) -> ApiResponse:
+        """Append tags to conversation: the body is an array of tag names or ids; a name no tag
+        has creates the tag; tags already on the conversation stay, none is removed, none is
+        added twice (developer.kustomer.com/api/core-resources/append-tags-to-conversation;
+        the request is a bare array of strings in Kustomer's Core Resources OpenAPI,
+        AppendTagstoConversationRequest)."""
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError as error:
+            raise ApiError(HTTPStatus.BAD_REQUEST, f"body is not JSON: {error}") from error
+        if not isinstance(body, list) or not all(
+            isinstance(tag, str) and tag.strip() for tag in body
+        ):
+            raise ApiError(HTTPStatus.BAD_REQUEST, "body must be an array of tag names or ids")
+        with self._store.lock:
+            conversation = self._store.conversations.get(match["id"])
+            if conversation is None:
+                raise _not_found("conversation", match["id"])
+            now = self.now()
+            for tag in body:
+                tag_id = self._store.tag_id(tag.strip(), now)
+                if tag_id not in conversation.tags:
+                    conversation.tags.append(tag_id)
+            conversation.updated_at = conversation.modified_at = now
             conversation.rev += 1
             return ApiResponse(HTTPStatus.OK, {"data": self._conversation(conversation.id)})
 

@@ -24,6 +24,9 @@ SURVEY_CUSTOM_ATTRIBUTES = (
     "csatCommentTxt",
     "npsScoreNum",
     "npsCommentTxt",
+    "cesReasonStr",
+    "csatReasonStr",
+    "npsReasonStr",
 )
 
 AGENTS = (
@@ -127,6 +130,8 @@ def seed_demo(
     brand_id = _object_id(rng)
     email_queue_id = _object_id(rng)
     tag_ids = [_object_id(rng) for _ in range(3)]
+    for tag_id, name in zip(tag_ids, ("vip", "billing", "follow-up"), strict=True):
+        simulator.add_tag(name, tag_id)
     used_emails: set[str] = set()
 
     def conversation(

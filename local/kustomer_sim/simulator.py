@@ -319,6 +319,28 @@ class KustomerSimulator:
             )
             return [note_resource(n, self.org_id) for n in notes]
 
+    def add_tag(self, name: str, tag_id: str | None = None) -> str:
+        """A conversation tag of the org, as an admin creates it; returns its id."""
+        if tag_id is None:
+            return self._store.tag_id(name, self._clock())
+        with self._store.lock:
+            self._store.tags[tag_id] = name
+        return tag_id
+
+    def append_tags(self, conversation_id: str, tag_ids: list[str]) -> None:
+        """What an agent or a workflow does: tag the conversation."""
+        with self._store.lock:
+            conversation = self._store.conversations[conversation_id]
+            conversation.tags += [tag for tag in tag_ids if tag not in conversation.tags]
+
+    def tag_names(self, conversation_id: str) -> list[str]:
+        """The names of the tags on a conversation, in the order they were added."""
+        with self._store.lock:
+            return [
+                self._store.tags.get(tag_id, tag_id)
+                for tag_id in self._store.conversations[conversation_id].tags
+            ]
+
     def custom_attributes(self) -> dict[str, str]:
         """The Conversation klass's custom attributes: system name -> display name."""
         with self._store.lock:

@@ -100,6 +100,8 @@ class Store:
         self.notes: dict[str, NoteRecord] = {}
         # Custom attributes defined on the Conversation klass: system name -> display name.
         self.custom_attributes: dict[str, str] = {}
+        # The org's conversation tags: id -> name. Conversations hold tag ids.
+        self.tags: dict[str, str] = {}
         self._sequence = 0
 
     def define_custom_attribute(self, name: str, display_name: str | None = None) -> None:
@@ -119,6 +121,18 @@ class Store:
             self.custom_attributes[name] = (
                 display_name or self.custom_attributes.get(name) or default
             )
+
+    def tag_id(self, name_or_id: str, now: datetime) -> str:
+        """The id of the tag with this id or name; a name no tag has creates the tag."""
+        with self.lock:
+            if name_or_id in self.tags:
+                return name_or_id
+            for tag_id, name in self.tags.items():
+                if name == name_or_id:
+                    return tag_id
+            tag_id = self.new_id(now)
+            self.tags[tag_id] = name_or_id
+            return tag_id
 
     def new_id(self, created_at: datetime) -> str:
         """A 24-hex-digit id like Kustomer's (Mongo ObjectIds): creation time first, so ids

@@ -145,6 +145,18 @@ def _create_topics(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -
         resolver.names.attributes[(logical_id, "TopicArn")] = arn
 
 
+def _create_event_buses(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -> None:
+    events = moto.client("events")
+    for logical_id, resource in resources_of_type(
+        resolver.template, "AWS::Events::EventBus"
+    ).items():
+        name = str(resolver.resolve(resource["Properties"]["Name"]))
+        arn = events.create_event_bus(Name=name)["EventBusArn"]
+        resolver.names.refs[logical_id] = name
+        resolver.names.attributes[(logical_id, "Arn")] = arn
+        resolver.names.attributes[(logical_id, "Name")] = name
+
+
 def _create_configuration_sets(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -> None:
     """The sender names its configuration set in every send, as SES requires it to exist.
     moto keeps no event destinations: bounces and complaints are delivered with
@@ -186,6 +198,7 @@ def provision(
     _create_queues(moto, resolver, stack)
     _create_secrets(moto, resolver, stack, secret_values)
     _create_topics(moto, resolver, stack)
+    _create_event_buses(moto, resolver, stack)
     _create_configuration_sets(moto, resolver, stack)
     _create_email_identities(moto, resolver)
     for logical_id, resource in resolver.template["Resources"].items():

@@ -1,4 +1,5 @@
-"""Event source mappings as Lambda runs them: SQS batches and DynamoDB stream batches."""
+"""Event sources as AWS runs them: SQS batches and DynamoDB stream batches into functions, SNS
+notifications and EventBridge rules invoking them asynchronously."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.runtime.aws import MotoEndpoint
+from local.runtime.aws import ACCOUNT_ID, REGION, MotoEndpoint
 from local.runtime.events import dynamodb_stream_event, sns_event, sqs_event
 from local.runtime.functions import LocalFunction
 
@@ -163,6 +164,31 @@ class DynamoDBStreamSource:
 ASYNC_RETRY_ATTEMPTS = 2
 
 
+def invoke_asynchronously(
+    moto: MotoEndpoint,
+    function: LocalFunction,
+    event: dict[str, Any],
+    dead_letter_queue_arn: str | None,
+) -> bool:
+    """What Lambda does with an asynchronous event (SNS, EventBridge): two retries, then the
+    function's dead-letter queue, if it has one. False when the event did not get through."""
+    for _ in range(ASYNC_RETRY_ATTEMPTS + 1):
+        try:
+            function.invoke(event)
+        except Exception:
+            logging.getLogger(__name__).exception(
+                "%s failed on an asynchronous event", function.logical_id
+            )
+            continue
+        return True
+    if dead_letter_queue_arn:
+        sqs = moto.client("sqs")
+        queue_name = dead_letter_queue_arn.rsplit(":", 1)[1]
+        url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
+    return False
+
+
 @dataclass
 class SnsSubscription:
     """A topic's Lambda subscription. SNS invokes the function asynchronously, so Lambda retries
@@ -177,18 +203,99 @@ class SnsSubscription:
         """Deliver one notification; False when it ended in the dead-letter queue (or, without
         one, was lost as Lambda would lose it)."""
         event = sns_event(self.topic_arn, message, subject)
-        for _ in range(ASYNC_RETRY_ATTEMPTS + 1):
-            try:
-                self.function.invoke(event)
-            except Exception:
-                logging.getLogger(__name__).exception(
-                    "%s failed on an SNS notification", self.function.logical_id
-                )
-                continue
-            return True
-        if self.dead_letter_queue_arn:
-            sqs = self.moto.client("sqs")
-            queue_name = self.dead_letter_queue_arn.rsplit(":", 1)[1]
-            url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
-            sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
-        return False
+        return invoke_asynchronously(self.moto, self.function, event, self.dead_letter_queue_arn)
+
+
+def _capture_queue(moto: MotoEndpoint, name: str) -> tuple[str, str]:
+    """A queue of the local runtime's own that an EventBridge rule targets: (url, arn)."""
+    sqs = moto.client("sqs")
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return url, arn
+
+
+def _drain(moto: MotoEndpoint, url: str) -> list[dict[str, Any]]:
+    sqs = moto.client("sqs")
+    events: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
+        if not messages:
+            return events
+        for message in messages:
+            event = json.loads(message["Body"])
+            # What EventBridge always sends, and moto's queue target may leave out.
+            for name, value in (
+                ("version", "0"),
+                ("account", ACCOUNT_ID),
+                ("region", REGION),
+                ("resources", []),
+            ):
+                event.setdefault(name, value)
+            event.pop("ingestion-time", None)
+            events.append(event)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@dataclass
+class EventBridgeRule:
+    """A function's EventBridgeRule event: the rule exists in moto on the template's bus with
+    the template's pattern, so moto matches events as EventBridge does; its target is a queue of
+    ours, from which `deliver` invokes the function asynchronously."""
+
+    moto: MotoEndpoint
+    function: LocalFunction
+    name: str
+    bus_name: str
+    pattern: dict[str, Any]
+    dead_letter_queue_arn: str | None
+
+    def __post_init__(self) -> None:
+        self._queue_url, queue_arn = _capture_queue(self.moto, f"{self.name}-target")
+        events = self.moto.client("events")
+        events.put_rule(
+            Name=self.name, EventBusName=self.bus_name, EventPattern=json.dumps(self.pattern)
+        )
+        events.put_targets(
+            Rule=self.name,
+            EventBusName=self.bus_name,
+            Targets=[{"Id": self.function.logical_id, "Arn": queue_arn}],
+        )
+
+    def deliver(self) -> int:
+        """Invoke the function with every event matched since; returns how many."""
+        matched = _drain(self.moto, self._queue_url)
+        for event in matched:
+            invoke_asynchronously(self.moto, self.function, event, self.dead_letter_queue_arn)
+        return len(matched)
+
+
+@dataclass
+class EventLog:
+    """Every event put on a bus, as a catch-all rule of the runtime's own sees it: what the demo
+    and the tests read to show and check the events."""
+
+    moto: MotoEndpoint
+    bus_name: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._queue_url, queue_arn = _capture_queue(self.moto, f"local-log-{self.bus_name}")
+        events = self.moto.client("events")
+        rule = f"local-log-{self.bus_name}"
+        # Every event of this account: a pattern must match on something.
+        events.put_rule(
+            Name=rule,
+            EventBusName=self.bus_name,
+            EventPattern=json.dumps({"account": [ACCOUNT_ID]}),
+        )
+        events.put_targets(
+            Rule=rule, EventBusName=self.bus_name, Targets=[{"Id": "log", "Arn": queue_arn}]
+        )
+
+    def read(self) -> list[dict[str, Any]]:
+        self.events += _drain(self.moto, self._queue_url)
+        return list(self.events)

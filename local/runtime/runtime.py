@@ -21,11 +21,22 @@ from moto.backends import get_backend
 
 from cli.stack import Stack
 from local.runtime.aws import ACCOUNT_ID, REGION, MotoEndpoint, provision, shared_moto
-from local.runtime.event_sources import DynamoDBStreamSource, SnsSubscription, SqsSource
+from local.runtime.event_sources import (
+    DynamoDBStreamSource,
+    EventBridgeRule,
+    EventLog,
+    SnsSubscription,
+    SqsSource,
+)
 from local.runtime.events import scheduled_event
 from local.runtime.functions import LocalFunction, functions_with_event, load_functions
 from local.runtime.http_gateway import HttpGateway, Route
-from local.runtime.template import LocalNames, TemplateResolver, load_template
+from local.runtime.template import (
+    LocalNames,
+    TemplateResolver,
+    load_template,
+    resources_of_type,
+)
 
 LINK_PATTERN = re.compile(r"https?://\S+/r/[A-Za-z0-9_\-.]+\?score=-?\d+")
 
@@ -104,11 +115,33 @@ def _forget_container_caches() -> None:
         powertools_parameters.clear_caches()
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A message SNS delivered to an email subscription of the template, as the subscriber
+    reads it."""
+
+    message_id: str
+    topic_arn: str
+    recipient: str
+    subject: str
+    message: str
+
+    def as_email(self) -> str:
+        return (
+            "From: AWS Notifications <no-reply@sns.amazonaws.com>\n"
+            f"To: {self.recipient}\n"
+            f"Subject: {self.subject}\n"
+            "Content-Type: text/plain; charset=utf-8\n\n"
+            f"{self.message}\n"
+        )
+
+
 @dataclass
 class LocalRuntime:
     options: RuntimeOptions
     functions: dict[str, LocalFunction] = field(default_factory=dict)
     _sent_seen: int = 0
+    _notifications_seen: int = 0
 
     def start(self) -> LocalRuntime:
         # EMF output is off locally, so Powertools' "no metrics to publish" says nothing useful.
@@ -172,6 +205,23 @@ class LocalRuntime:
             )
             for function, properties in functions_with_event(self.functions, "SNS")
         ]
+        self.event_rules = [
+            EventBridgeRule(
+                self.moto,
+                function,
+                name=f"{self.options.stack_name}-{function.logical_id}-{index}",
+                bus_name=str(properties.get("EventBusName", "default")),
+                pattern=properties["Pattern"],
+                dead_letter_queue_arn=self._dead_letter_queue_arn(function.logical_id),
+            )
+            for index, (function, properties) in enumerate(
+                functions_with_event(self.functions, "EventBridgeRule")
+            )
+        ]
+        self.event_logs = [
+            EventLog(self.moto, self.resolver.names.refs[logical_id])
+            for logical_id in resources_of_type(self.template, "AWS::Events::EventBus")
+        ]
         self.scheduled = {
             function.logical_id: function
             for kind in ("Schedule", "ScheduleV2")
@@ -215,11 +265,15 @@ class LocalRuntime:
         self, metric: str, *, active: bool = True, now: datetime | None = None, **changes: Any
     ) -> Any:
         """What `surveys trigger set/activate` does, for the demo and the tests."""
-        # Imported here, not at the top: the shared layer's Logger must first be created inside
-        # a function's environment (log level, service), as it is in Lambda.
-        from surveys.usecases.triggers import activate_trigger, change_trigger, deactivate_trigger
-
         with self.stack().as_admin():
+            # Imported here, not at the top: the shared layer's Logger must first be created
+            # inside an environment that sets its level, as it is in Lambda.
+            from surveys.usecases.triggers import (
+                activate_trigger,
+                change_trigger,
+                deactivate_trigger,
+            )
+
             if changes:
                 change_trigger(metric, changes)
             if active:
@@ -241,6 +295,39 @@ class LocalRuntime:
 
     def environment(self, logical_id: str) -> dict[str, str]:
         return self.functions[logical_id].environment
+
+    def route_events(self) -> int:
+        """What EventBridge does with the events put on the template's buses since: invoke
+        every function whose rule matches them. Returns how many invocations."""
+        return sum(rule.deliver() for rule in self.event_rules)
+
+    def bus_events(self) -> list[dict[str, Any]]:
+        """Every event put on the template's buses so far, as EventBridge delivers them."""
+        return [event for log in self.event_logs for event in log.read()]
+
+    def notifications(self) -> list[Notification]:
+        """Every message SNS delivered to an email subscription of the template (AlertEmail,
+        AlarmEmail), oldest first."""
+        backend = get_backend("sns")[ACCOUNT_ID][REGION]
+        delivered = []
+        for resource in resources_of_type(self.template, "AWS::SNS::Subscription").values():
+            if "Condition" in resource and not self.resolver.condition(resource["Condition"]):
+                continue
+            properties = self.resolver.resolve(resource["Properties"])
+            if properties["Protocol"] != "email":
+                continue
+            topic = backend.topics.get(properties["TopicArn"])
+            for message_id, message, subject, _, _ in topic.sent_notifications if topic else []:
+                delivered.append(
+                    Notification(
+                        message_id,
+                        properties["TopicArn"],
+                        str(properties["Endpoint"]),
+                        subject or "",
+                        message,
+                    )
+                )
+        return delivered
 
     def run_schedule(self, logical_id: str, now: datetime | None = None) -> Any:
         """What a function's EventBridge schedule does: invoke it once, at `now`."""
@@ -264,11 +351,17 @@ class LocalRuntime:
         for source in self.queue_sources:
             ok, bad = source.drain()
             handled, failed = handled + ok, failed + bad
+        self.route_events()
         self._write_outbox()
         return handled, failed
 
     def write_back(self) -> int:
-        return sum(source.poll() for source in self.stream_sources)
+        """Deliver the ratings stream to the writeback, then the events it put on the bus to
+        their rules' functions; returns how many stream records were read."""
+        read = sum(source.poll() for source in self.stream_sources)
+        self.route_events()
+        self._write_outbox()
+        return read
 
     def sent_emails(self) -> list[SentEmail]:
         backend = get_backend("ses")[ACCOUNT_ID][REGION]
@@ -285,6 +378,13 @@ class LocalRuntime:
             for index, message in enumerate(sent[self._sent_seen :], start=self._sent_seen + 1):
                 path = self.options.outbox / f"{index:04d}-{message.survey_id}.eml"
                 path.write_text(message.raw, encoding="utf-8")
+            notifications = self.notifications()
+            for index, notification in enumerate(
+                notifications[self._notifications_seen :], start=self._notifications_seen + 1
+            ):
+                path = self.options.outbox / f"alert-{index:04d}.eml"
+                path.write_text(notification.as_email(), encoding="utf-8")
+            self._notifications_seen = len(notifications)
         self._sent_seen = len(sent)
 
     def table_items(self, logical_id: str) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_play
 
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime, SentEmail
+from surveys.domain import i18n
 from surveys.domain.branding import Branding
 from surveys.domain.triggers import TriggerSettings
 from surveys.usecases.send_survey import compose_survey_email
@@ -34,6 +35,8 @@ CHROMIUM_ARGS = [
 ]
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 LANGUAGES = {"en": "en-us", "de": "de-de", "fr": "fr-fr", "es": "es-es", "sk": "sk-sk"}
+# The reasons after a low score, tried in an old catalog language, a new one and English.
+REASON_LANGUAGES = {"de": "de-at", "pl": "pl-pl", "en": "en-gb"}
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 800, "height": 900}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
@@ -63,6 +66,7 @@ def recipients() -> Iterator[Recipients]:
     for metric in ("ces", "nps"):
         simulator.define_custom_attribute(f"{metric}ScoreNum")
         simulator.define_custom_attribute(f"{metric}CommentTxt")
+        simulator.define_custom_attribute(f"{metric}ReasonStr")
     runtime = start_runtime(simulator, BackfillHours="720")
     runtime.set_trigger("ces", fatigue_days=0)
     now = datetime.now(UTC)
@@ -73,6 +77,11 @@ def recipients() -> Iterator[Recipients]:
         (f"audit-{language}-{viewport}", locale)
         for language, locale in LANGUAGES.items()
         for viewport in VIEWPORTS
+    ]
+    people += [
+        (f"reasons-{language}-{script}", locale)
+        for language, locale in REASON_LANGUAGES.items()
+        for script in ("script", "no-script")
     ]
     conversations = {}
     for index, (name, locale) in enumerate(people):
@@ -401,3 +410,37 @@ def test_every_page_has_no_wcag_21_aa_violation_in_each_language_and_on_a_phone(
 
     assert found == {name: [] for name in found}
     assert list(found) == ["email", "rating", "thank-you", "unsubscribe", "unsubscribed"]
+
+
+@pytest.mark.parametrize("script", ["script", "no-script"])
+@pytest.mark.parametrize("language", list(REASON_LANGUAGES))
+def test_a_low_score_asks_what_went_wrong_with_and_without_javascript(
+    recipients: Recipients, browser: Browser, language: str, script: str
+) -> None:
+    """The reasons show while a negative score is chosen (the page's script, or CSS :has without
+    it), in the survey's language; the ones ticked are kept with the score, by id."""
+    sent = recipients.emails[f"reasons-{language}-{script}"]
+    _ = i18n.translator(language)
+    context = browser.new_context(viewport=PHONE, java_script_enabled=script == "script")
+    page = context.new_page()
+    try:
+        page.goto(sent.rating_links()[2])
+        reasons = page.get_by_role("group", name=_("What went wrong?"))
+        expect(reasons).to_be_visible()
+        page.screenshot(path=OUTPUT / f"reasons-{language}-{script}.png", full_page=True)
+        # A positive score hides them, a negative one shows them again.
+        page.locator("label[for=score-6]").click()
+        expect(reasons).to_be_hidden()
+        page.locator("label[for=score-3]").click()
+        expect(reasons).to_be_visible()
+        reasons.get_by_label(_("It took too long")).check()
+        reasons.get_by_label(_("I had to repeat myself")).check()
+        page.get_by_role("button", name=_("Send")).click()
+        expect(page.get_by_role("heading", name=_("Thank you!"))).to_be_visible()
+        items = page.get_by_role("listitem")
+        expect(items).to_have_text([_("It took too long"), _("I had to repeat myself")])
+    finally:
+        context.close()
+    rating = _rating(recipients.runtime, sent.survey_id)
+    assert rating is not None
+    assert (rating["score"], rating["reasons"]) == (3, ["too_long", "repeated"])

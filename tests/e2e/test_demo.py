@@ -43,11 +43,24 @@ def test_one_cycle_surveys_every_eligible_conversation_once_and_writes_answers_b
     assert "Demo OK" in result.stdout
     assert "Surveys emailed: 12 for 12 eligible conversations" in result.stdout
     assert "Second scan queued 0 new surveys" in result.stdout
-    emails = sorted(outbox.glob("*.eml"))
-    assert len(emails) == 12
-    message = email.message_from_bytes(emails[0].read_bytes(), policy=default_policy)
+    assert "Reminders three days later: 4, to those who had not answered; 1 answered" in (
+        result.stdout
+    )
+    assert "Event on the bus: Survey Answered {'score': 2, 'sentiment': 'negative'" in (
+        result.stdout
+    )
+    assert "Tags on the conversation in Kustomer: " in result.stdout
+    surveys = sorted(outbox.glob("0*.eml"))
+    # The 12 surveys, 4 reminders, and 2 surveys of conversations that went quiet meanwhile.
+    assert len(surveys) == 18
+    message = email.message_from_bytes(surveys[0].read_bytes(), policy=default_policy)
     assert message["X-Survey-Id"].startswith("ces-")
     assert message.get_body(preferencelist=("html",)) is not None
+    alerts = sorted(outbox.glob("alert-*.eml"))
+    assert alerts
+    alert = email.message_from_bytes(alerts[0].read_bytes(), policy=default_policy)
+    assert alert["To"] == "support-leads@acme.example.com"
+    assert alert["Subject"].startswith("Negative CES answer")
 
 
 def test_without_simulated_clicks_nothing_is_written_back() -> None:

@@ -29,6 +29,10 @@ SURVEY_ATTRIBUTES = {
     "csatCommentTxt": "text",
     "npsScoreNum": "number",
     "npsCommentTxt": "text",
+    # The ids of the reasons ticked with a negative score.
+    "cesReasonStr": "string",
+    "csatReasonStr": "string",
+    "npsReasonStr": "string",
 }
 AGENTS = {
     "Maya Patel": "maya.patel@example.com",

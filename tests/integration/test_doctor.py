@@ -55,7 +55,7 @@ def test_a_stack_that_can_send_exits_0_and_says_what_is_right(
     assert table["DKIM"] == ("ok", "signing as acme.example.com with 2048-bit keys")
     assert table["DMARC"] == ("ok", "_dmarc.example.com: p=quarantine")
     assert table["Kustomer key"][0] == "ok"
-    assert "every call the surveys make is allowed (8 checked)" in table["Kustomer key"][1]
+    assert "every call the surveys make is allowed (9 checked)" in table["Kustomer key"][1]
     assert table["Triggers"] == ("ok", "active: ces")
     assert table["Sending"][0] == "ok"
     assert table["Survey dead letters"] == ("ok", "empty")

@@ -397,7 +397,7 @@ def test_send_window_that_is_open_sends_at_once(
         ({"delay_hours": 0}, "delay_hours"),
         ({"channels": ["fax"]}, "channels must be some of"),
         ({"statuses": []}, "statuses must be some of"),
-        ({"language": "it"}, "language must be one of"),
+        ({"language": "ja"}, "language must be one of"),
         ({"reply_to": "not-an-address"}, "is not an email address"),
         ({"score_attribute": "cesScore"}, "number attribute name"),
         ({"include_tags": ["vip"], "exclude_tags": ["vip"]}, "both included and excluded"),

@@ -13,6 +13,7 @@ from local.recipient import send_form
 from local.runtime.event_sources import DynamoDBStreamSource
 from local.runtime.runtime import LocalRuntime
 from surveys.adapters.kustomer.client import KustomerClient
+from surveys.bootstrap import event_bus
 from surveys.domain.metrics import CES
 from surveys.usecases.write_back import write_back_rating
 from tests.conftest import SIMULATOR_KEY, function_environment
@@ -216,7 +217,9 @@ def test_a_retry_after_a_crash_between_note_and_attributes_posts_no_second_note(
         crashing = CrashingAfterTheNote(simulator.base_url, SIMULATOR_KEY)
 
         with pytest.raises(SimulatedTimeout):
-            write_back_rating(survey.survey_id, kustomer=crashing, now=datetime.now(UTC))
+            write_back_rating(
+                survey.survey_id, kustomer=crashing, events=event_bus(), now=datetime.now(UTC)
+            )
 
         assert len(_note_bodies(simulator, survey.conversation_id)) == 1
         assert "cesScoreNum" not in _custom(simulator, survey.conversation_id)
@@ -224,6 +227,7 @@ def test_a_retry_after_a_crash_between_note_and_attributes_posts_no_second_note(
         outcome = write_back_rating(
             survey.survey_id,
             kustomer=KustomerClient(simulator.base_url, SIMULATOR_KEY),
+            events=event_bus(),
             now=datetime.now(UTC),
         )
 

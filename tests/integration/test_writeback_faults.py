@@ -399,6 +399,7 @@ def test_reconcile_leaves_fresh_ratings_to_the_stream_and_stops_before_the_deadl
     with function_environment(runtime, "ReconcileFunction"):
         almost_out_of_time = reconcile_writebacks(
             kustomer=KustomerClient(simulator.base_url, SIMULATOR_KEY),
+            events=bootstrap.event_bus(),
             now=clock.now + timedelta(hours=2),
             grace=timedelta(hours=1),
             time_left=lambda: 10.0,

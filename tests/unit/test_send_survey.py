@@ -226,7 +226,14 @@ def test_the_same_email_in_each_language(language, question, unsubscribe):
     assert question in html
     assert unsubscribe in html
     assert len(html_links(html)) == 7
-    assert i18n.email_text("why_received", language, company="Acme") in text
+    assert (
+        i18n.text(
+            "You receive this email because you contacted %(company)s recently.",
+            language,
+            company="Acme",
+        )
+        in text
+    )
 
 
 def test_the_brand_colour_and_logo_come_from_the_trigger():

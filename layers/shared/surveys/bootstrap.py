@@ -11,6 +11,8 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
+from surveys.adapters.alert_topic import SnsAlertTopic
+from surveys.adapters.event_bus import EventBridgeBus
 from surveys.adapters.kustomer.client import KustomerClient
 from surveys.adapters.kustomer.endpoints import kustomer_api_base
 from surveys.adapters.mailer import SesMailer
@@ -37,7 +39,7 @@ def configure_kustomer_client(**options: Any) -> None:
 def reset() -> None:
     """Forget every adapter and cached secret, as a new container would: for the local runtime
     starting a new deployment, and for the admin's commands switching stacks."""
-    for cached in (_kustomer_client_for, _aws_client, _survey_queue, _mailer):
+    for cached in (_kustomer_client_for, _aws_client, _survey_queue, _mailer, _event_bus):
         cached.cache_clear()
     parameters.clear_caches()
 
@@ -96,6 +98,19 @@ def _mailer(configuration_set: str) -> SesMailer:
 
 def mailer() -> SesMailer:
     return _mailer(settings().need("ses_configuration_set"))
+
+
+@lru_cache(maxsize=4)
+def _event_bus(bus_name: str) -> EventBridgeBus:
+    return EventBridgeBus(aws_client("events"), bus_name)
+
+
+def event_bus() -> EventBridgeBus:
+    return _event_bus(settings().need("event_bus_name"))
+
+
+def alert_topic() -> SnsAlertTopic:
+    return SnsAlertTopic(aws_client("sns"), settings().need("alert_topic_arn"))
 
 
 def branding() -> Branding:

@@ -29,6 +29,8 @@ class Settings(BaseModel):
     votes_table: str = Field(alias="VOTES_TABLE", default="")
     suppressions_table: str = Field(alias="SUPPRESSIONS_TABLE", default="")
     ses_configuration_set: str = Field(alias="SES_CONFIGURATION_SET", default="")
+    event_bus_name: str = Field(alias="EVENT_BUS_NAME", default="")
+    alert_topic_arn: str = Field(alias="ALERT_TOPIC_ARN", default="")
     survey_queue_url: str = Field(alias="SURVEY_QUEUE_URL", default="")
     kustomer_org_url: str = Field(alias="KUSTOMER_ORG_URL", default="")
     kustomer_api_key_secret: str = Field(alias="KUSTOMER_API_KEY_SECRET", default="")

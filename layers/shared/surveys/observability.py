@@ -46,6 +46,9 @@ class MetricName(StrEnum):
     SURVEYS_SKIPPED = "SurveysSkipped"
     SURVEYS_SUPPRESSED = "SurveysSuppressed"
     SURVEYS_DEFERRED = "SurveysDeferred"
+    REMINDERS_QUEUED = "RemindersQueued"
+    REMINDERS_SENT = "RemindersSent"
+    REMINDERS_NOT_SENT = "RemindersNotSent"
     # One per survey put back on the queue because the sender is paused for its reputation.
     SENDING_PAUSED = "SendingPaused"
     RATINGS_RECORDED = "RatingsRecorded"

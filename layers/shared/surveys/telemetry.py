@@ -13,7 +13,9 @@ from surveys.domain.metrics import metric_by_key
 from surveys.observability import MetricName, metrics, tracer
 from surveys.usecases.pages import VoteEffect, VoteOutcome
 from surveys.usecases.reconcile import ReconcileReport
+from surveys.usecases.reminders import ReminderSweep
 from surveys.usecases.scan import ScanReport
+from surveys.usecases.send_reminder import NOT_REMINDED, REMINDED
 from surveys.usecases.send_survey import ALREADY_HANDLED, PAUSED, SendOutcome
 from surveys.usecases.write_back import WritebackOutcome
 
@@ -34,10 +36,24 @@ def record_scan(report: ScanReport) -> None:
     )
 
 
+def record_reminder_sweep(sweep: ReminderSweep) -> None:
+    metrics.add_metric(
+        MetricName.REMINDERS_QUEUED, MetricUnit.Count, sweep.queued, survey_metric=sweep.metric
+    )
+
+
 def record_send(outcome: SendOutcome, survey_metric: str) -> None:
     """Count what the sender decided now; a repeated delivery of a survey already sent or skipped
     decided nothing and counts nothing."""
     if outcome.reason == ALREADY_HANDLED:
+        return
+    if outcome.status in (REMINDED, NOT_REMINDED):
+        name = (
+            MetricName.REMINDERS_SENT
+            if outcome.status == REMINDED
+            else MetricName.REMINDERS_NOT_SENT
+        )
+        metrics.add_metric(name, MetricUnit.Count, 1, survey_metric=survey_metric)
         return
     if outcome.status == PAUSED:
         metrics.add_metric(MetricName.SENDING_PAUSED, MetricUnit.Count, 1)

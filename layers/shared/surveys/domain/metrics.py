@@ -1,10 +1,12 @@
-"""The three survey metrics: scale, labels, and how a score counts (the questions, in every
-language, are in surveys/domain/i18n.py)."""
+"""The three survey metrics: scale, labels, and how a score counts. The labels are English, as
+the notes in Kustomer show them; the recipient reads them translated (surveys/domain/i18n.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from surveys.domain.i18n import N_
 
 
 class Sentiment(StrEnum):
@@ -36,6 +38,10 @@ class Metric:
     def comment_attribute(self) -> str:
         return f"{self.key}CommentTxt"
 
+    @property
+    def reason_attribute(self) -> str:
+        return f"{self.key}ReasonStr"
+
     def is_valid_score(self, score: int) -> bool:
         return self.lowest <= score <= self.highest
 
@@ -56,13 +62,13 @@ CES = Metric(
     lowest=1,
     highest=7,
     score_labels={
-        1: "Strongly disagree",
-        2: "Disagree",
-        3: "Somewhat disagree",
-        4: "Neither agree nor disagree",
-        5: "Somewhat agree",
-        6: "Agree",
-        7: "Strongly agree",
+        1: N_("Strongly disagree"),
+        2: N_("Disagree"),
+        3: N_("Somewhat disagree"),
+        4: N_("Neither agree nor disagree"),
+        5: N_("Somewhat agree"),
+        6: N_("Agree"),
+        7: N_("Strongly agree"),
     },
     positive_from=5,
     negative_up_to=3,
@@ -74,11 +80,11 @@ CSAT = Metric(
     lowest=1,
     highest=5,
     score_labels={
-        1: "Very dissatisfied",
-        2: "Dissatisfied",
-        3: "Neutral",
-        4: "Satisfied",
-        5: "Very satisfied",
+        1: N_("Very dissatisfied"),
+        2: N_("Dissatisfied"),
+        3: N_("Neutral"),
+        4: N_("Satisfied"),
+        5: N_("Very satisfied"),
     },
     positive_from=4,
     negative_up_to=2,
@@ -89,7 +95,7 @@ NPS = Metric(
     name="Net Promoter Score",
     lowest=0,
     highest=10,
-    score_labels={0: "Not at all likely", 10: "Extremely likely"},
+    score_labels={0: N_("Not at all likely"), 10: N_("Extremely likely")},
     positive_from=9,
     negative_up_to=6,
 )

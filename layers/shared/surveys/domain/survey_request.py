@@ -1,6 +1,9 @@
-"""The message the scanner puts on the survey queue for the sender."""
+"""The message the scanner puts on the survey queue for the sender: a survey to send, or the
+reminder of one sent."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,3 +21,5 @@ class SurveyRequest(BaseModel):
     # How often the sender put this survey back to wait for the send window; part of the
     # idempotency key, so each wait is its own delivery.
     deferrals: int = Field(default=0, ge=0)
+    # Part of the idempotency key too: a reminder is another delivery than its survey's.
+    kind: Literal["survey", "reminder"] = "survey"

@@ -12,8 +12,10 @@ from surveys.domain import i18n
 from surveys.domain.branding import DEFAULT_BRAND_COLOR, brand_color_problem
 from surveys.domain.conversations import TriggerRules
 from surveys.domain.metrics import Metric, metric_by_key
+from surveys.domain.reasons import DEFAULT_REASONS, Reason, ReasonSettingError, parse_reasons
 
-LANGUAGES = ("en", "de", "fr", "es", "sk")
+# One per catalog in surveys/locales: adding a language's .po file offers it here.
+LANGUAGES = i18n.LANGUAGES
 KUSTOMER_CHANNELS = (
     "email",
     "chat",
@@ -30,6 +32,8 @@ KUSTOMER_STATUSES = ("open", "snoozed", "done")
 # Kustomer custom attribute system names: camelCase with the type as suffix.
 _NUMBER_ATTRIBUTE = re.compile(r"^[a-z][A-Za-z0-9]*Num$")
 _TEXT_ATTRIBUTE = re.compile(r"^[a-z][A-Za-z0-9]*(Str|Txt)$")
+# A Kustomer tag name as the append-tags endpoint takes it; commas would split a CLI list.
+_TAG_NAME = re.compile(r"^[^,\r\n<>]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 # An https URL without quotes, spaces or angle brackets: it goes into an <img src> as it is.
 _LOGO_URL = re.compile(r"^https://[^\s\"'<>]+$")
@@ -123,6 +127,15 @@ class TriggerSettings(BaseModel):
     rating_changes_allowed: bool = True
     rating_change_window_hours: float = Field(default=168, ge=0, le=8760)
     send_window: SendWindow | None = None
+    # Asked after a negative score: built-in reason ids, or `id=Label` for a trigger's own.
+    reasons: tuple[str, ...] = DEFAULT_REASONS
+    reason_attribute: str | None = None
+    # Added to the conversation in Kustomer on a negative answer, for workflows and queues.
+    negative_tag: str | None = None
+    # One reminder to a recipient who has not answered this many days after the survey; 0: none.
+    reminder_after_days: int = Field(default=3, ge=0, le=30)
+    reminder_subject: str | None = Field(default=None, min_length=1, max_length=150)
+    reminder_intro_text: str | None = Field(default=None, min_length=1, max_length=1000)
 
     @field_validator("metric")
     @classmethod
@@ -200,6 +213,35 @@ class TriggerSettings(BaseModel):
             )
         return value
 
+    @field_validator("reasons")
+    @classmethod
+    def _known_reasons(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        try:
+            parse_reasons(value)
+        except ReasonSettingError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("reason_attribute")
+    @classmethod
+    def _reason_text_attribute(cls, value: str | None) -> str | None:
+        if value is not None and not _TEXT_ATTRIBUTE.match(value):
+            raise ValueError(
+                f"reason_attribute {value!r} must be a Kustomer text attribute name "
+                "such as cesReasonStr"
+            )
+        return value
+
+    @field_validator("negative_tag")
+    @classmethod
+    def _tag_name(cls, value: str | None) -> str | None:
+        if value is not None and not _TAG_NAME.match(value.strip()):
+            raise ValueError(
+                "negative_tag must be a Kustomer tag name of 1 to 64 characters, "
+                "without commas, < > or line breaks"
+            )
+        return value.strip() if value is not None else None
+
     @model_validator(mode="after")
     def _consistent(self) -> TriggerSettings:
         for kind in ("brands", "queues", "tags"):
@@ -239,6 +281,17 @@ class TriggerSettings(BaseModel):
             include_tags=frozenset(self.include_tags),
             exclude_tags=frozenset(self.exclude_tags),
         )
+
+    @property
+    def reminder_delay(self) -> timedelta:
+        return timedelta(days=self.reminder_after_days)
+
+    @property
+    def reason_options(self) -> tuple[Reason, ...]:
+        return parse_reasons(self.reasons)
+
+    def reason_attribute_name(self) -> str:
+        return self.reason_attribute or self.metric_definition.reason_attribute
 
     def score_attribute_name(self) -> str:
         return self.score_attribute or self.metric_definition.score_attribute

@@ -69,12 +69,14 @@ def api_base_for(org_url: str | None, deployed_org_url: str) -> str:
 
 def survey_attributes() -> dict[str, str]:
     """Name -> display name of the conversation custom attributes the writeback sets: per
-    metric, a number for the score and a text for the comment, named as the trigger says."""
+    metric, a number for the score, a text for the comment and one for the reasons' ids, named
+    as the trigger says."""
     wanted = {}
     for metric_key in METRICS:
         trigger = trigger_settings(metric_key)
         wanted[trigger.score_attribute_name()] = f"{metric_key.upper()} score"
         wanted[trigger.comment_attribute_name()] = f"{metric_key.upper()} comment"
+        wanted[trigger.reason_attribute_name()] = f"{metric_key.upper()} reasons"
     return wanted
 
 

@@ -11,8 +11,10 @@ from pydantic import ValidationError
 
 from surveys.adapters.store.suppressions import SuppressionReason, suppress_address
 from surveys.adapters.store.surveys import find_survey
+from surveys.domain.events import suppression_event
 from surveys.domain.ses_events import SesEvent
 from surveys.observability import logger, mask_email
+from surveys.usecases.survey_events import EventPublisher, survey_facts
 
 DETAIL_LIMIT = 500
 
@@ -44,7 +46,9 @@ def _suppressions(event: SesEvent) -> tuple[SuppressionReason, list[tuple[str, s
     return None
 
 
-def record_delivery_feedback(message: str, now: datetime) -> FeedbackOutcome:
+def record_delivery_feedback(
+    message: str, now: datetime, events: EventPublisher
+) -> FeedbackOutcome:
     """Suppress the addresses an SES event reports; anything else on the topic (SES's test
     message when the destination is created, transient bounces) changes nothing."""
     try:
@@ -73,6 +77,8 @@ def record_delivery_feedback(message: str, now: datetime) -> FeedbackOutcome:
             detail=detail[:DETAIL_LIMIT],
         )
         suppressed += newly
+        if newly and survey is not None:
+            events.publish([suppression_event(survey_facts(survey), reason, now)])
         logger.info(
             "Address suppressed" if newly else "Address was already suppressed",
             extra={

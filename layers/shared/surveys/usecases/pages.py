@@ -69,15 +69,8 @@ def render_page(
     brand_color: str = DEFAULT_BRAND_COLOR,
     **context: object,
 ) -> Page:
-    """A page in `language`; templates reach every page string as `text.<key>`."""
-    html = render(
-        template,
-        language=language,
-        brand_color=brand_color,
-        text=i18n.page_texts(language),
-        **context,
-    )
-    return Page(status, html)
+    """A page in `language`: its template translates its own texts."""
+    return Page(status, render(template, language, brand_color=brand_color, **context))
 
 
 def problem_page(
@@ -89,12 +82,13 @@ def problem_page(
     **values: object,
 ) -> Page:
     """A page that explains why a link cannot do what was asked; `heading` and `explanation`
-    are keys of the page texts."""
+    are English texts of the catalogs, marked with `N_` where they are written."""
+    _ = i18n.translator(language)
     return render_page(
         "problem_page.html",
         status,
         language,
         brand_color,
-        heading=i18n.page_text(heading, language),
-        explanation=i18n.page_text(explanation, language, **values),
+        heading=_(heading),
+        explanation=_(explanation, **values),
     )

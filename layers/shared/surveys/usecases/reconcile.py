@@ -23,6 +23,7 @@ from surveys.adapters.kustomer.errors import (
 from surveys.adapters.store.suppressions import pending_suppression_note_addresses
 from surveys.adapters.store.surveys import pending_writeback_ids
 from surveys.usecases.suppression_notes import post_suppression_note
+from surveys.usecases.survey_events import EventPublisher
 from surveys.usecases.write_back import (
     LONGEST_INVOCATION,
     KustomerWriter,
@@ -55,6 +56,7 @@ class ReconcileReport:
 def reconcile_writebacks(
     *,
     kustomer: KustomerWriter,
+    events: EventPublisher,
     now: datetime,
     grace: timedelta,
     time_left: Callable[[], float],
@@ -73,7 +75,9 @@ def reconcile_writebacks(
         report.tried += 1
         lease = timedelta(seconds=min(time_left(), LONGEST_INVOCATION.total_seconds()))
         try:
-            outcome = write_back_rating(survey_id, kustomer=kustomer, now=now, lease=lease)
+            outcome = write_back_rating(
+                survey_id, kustomer=kustomer, events=events, now=now, lease=lease
+            )
         except WritebackBusyError:
             report.busy += 1
             continue

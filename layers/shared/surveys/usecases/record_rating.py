@@ -15,27 +15,16 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from surveys.adapters.store.ratings import (
-    RatingItem,
-    find_rating,
-    save_rating_version,
-    withdraw_unwritten_rating,
-)
+from surveys.adapters.store.ratings import RatingItem, find_rating
 from surveys.adapters.store.surveys import SurveyItem
-from surveys.adapters.store.votes import VoteItem, hold_votes, keep_vote, record_vote, votes_since
+from surveys.adapters.store.votes import VoteItem, keep_vote, record_vote
 from surveys.domain import i18n
-from surveys.domain.metrics import Metric
+from surveys.domain.i18n import N_
+from surveys.domain.metrics import Metric, Sentiment
+from surveys.domain.reasons import labels, sort_chosen
 from surveys.domain.tokens import TokenPurpose
 from surveys.domain.triggers import TriggerSettings
-from surveys.domain.votes import (
-    BURST_WINDOW,
-    BrowserSignals,
-    RecentVote,
-    VoteVerdict,
-    burst_reason,
-    burst_with,
-    not_a_persons_browser,
-)
+from surveys.domain.votes import BrowserSignals, VoteVerdict, not_a_persons_browser
 from surveys.observability import logger
 from surveys.usecases.pages import (
     Page,
@@ -45,13 +34,24 @@ from surveys.usecases.pages import (
     rating_page_script,
     render_page,
 )
+from surveys.usecases.saved_ratings import Answer, burst_of, hold_burst, save_answer
 from surveys.usecases.survey_links import RefusedLinkError, open_survey_link
 from surveys.usecases.triggers import trigger_settings
 
 COMMENT_LIMIT = 2000
-# Versions kept for a writeback that comes late: any real change of mind, while a recipient
-# clicking on and on cannot grow the item (up to 2,000 characters of comment each) unbounded.
-KEPT_RATING_VERSIONS = 20
+# A page's form at most: as many names, and as many fields with `reason` repeated once per
+# reason ticked (surveys/domain/reasons.py MOST_REASONS).
+FORM_NAMES_LIMIT = 10
+FORM_FIELDS_LIMIT = 20
+
+CHANGES_NOT_ALLOWED = N_("Answers to this survey cannot be changed.")
+CHANGE_WINDOW_PASSED = N_("The time to change your answer has passed. Thank you for answering.")
+ALREADY_RECORDED = N_("Your answer is already recorded")
+CONFIRM_NOTICE = N_("Please press Send to confirm your answer.")
+UNKNOWN_REASON_NOTICE = N_(
+    "A reason sent with your answer is not on this list, so nothing was saved. "
+    "Please choose from the reasons below and send again."
+)
 
 
 def _open_survey(
@@ -77,8 +77,8 @@ def _score(text: str | None, metric: Metric, language: str, brand_color: str) ->
     raise RefusedLinkError(
         problem_page(
             400,
-            "off_scale_heading",
-            "off_scale_explanation",
+            N_("That answer is not on the scale"),
+            N_("Please choose a whole number from %(lowest)s to %(highest)s."),
             language,
             brand_color,
             lowest=metric.lowest,
@@ -114,15 +114,18 @@ def _change_refusal(
     if existing is None:
         return None
     if not trigger.rating_changes_allowed:
-        return "changes_not_allowed"
+        return CHANGES_NOT_ALLOWED
     if now > existing.rated_at + timedelta(hours=trigger.rating_change_window_hours):
-        return "change_window_passed"
+        return CHANGE_WINDOW_PASSED
     return None
 
 
 def unreadable_answer_page(accept_language: str | None) -> Page:
     return problem_page(
-        400, "unreadable_heading", "unreadable_explanation", i18n.preferred(accept_language)
+        400,
+        N_("We could not read your answer"),
+        N_("Please go back and send the form again."),
+        i18n.preferred(accept_language),
     )
 
 
@@ -133,6 +136,7 @@ def _rating_page(
     chosen: int,
     comment: str,
     company_name: str,
+    chosen_reasons: tuple[str, ...] = (),
     status: int = 200,
     notice: str | None = None,
 ) -> Page:
@@ -146,12 +150,19 @@ def _rating_page(
         question=trigger.question_in(language, trigger.company(company_name)),
         chosen=chosen,
         scale=[(score, i18n.score_label(metric, score, language)) for score in metric.scores],
+        negative_scores=_negative_scores(metric),
+        reasons=[(reason.id, reason.label_in(language)) for reason in trigger.reason_options],
+        chosen_reasons=chosen_reasons,
         comment=comment,
         comment_limit=COMMENT_LIMIT,
-        notice=i18n.page_text(notice, language) if notice else None,
+        notice=i18n.text(notice, language) if notice else None,
         # The script's hash is in the page's Content-Security-Policy; escaping would change it.
         script=Markup(rating_page_script()),
     )
+
+
+def _negative_scores(metric: Metric) -> list[int]:
+    return [score for score in metric.scores if metric.sentiment(score) is Sentiment.NEGATIVE]
 
 
 def show_rating_page(
@@ -173,105 +184,27 @@ def show_rating_page(
     existing = find_rating(survey.survey_id)
     refusal = _change_refusal(existing, trigger, now)
     if refusal is not None:
-        return problem_page(200, "already_recorded_heading", refusal, language, trigger.brand_color)
+        return problem_page(200, ALREADY_RECORDED, refusal, language, trigger.brand_color)
     return _rating_page(
         survey,
         trigger,
         chosen=score,
         comment=(existing.comment if existing else None) or "",
+        chosen_reasons=tuple(existing.reasons or ()) if existing else (),
         company_name=company_name,
-    )
-
-
-def _save_rating(
-    survey: SurveyItem,
-    score: int,
-    comment: str | None,
-    now: datetime,
-    forget_versions_from: int | None = None,
-) -> tuple[RatingItem, bool]:
-    """Store the answer; returns the rating and whether it changed an earlier answer.
-    `forget_versions_from` leaves versions from that one on out of the history, so that the
-    writeback never notes them (the votes of a burst)."""
-    for _ in range(3):
-        previous = find_rating(survey.survey_id)
-        if previous is not None and (previous.score, previous.comment) == (score, comment):
-            return previous, False
-        rating = save_rating_version(
-            survey,
-            previous,
-            score=score,
-            comment=comment,
-            now=now,
-            keep_versions=KEPT_RATING_VERSIONS,
-            forget_versions_from=forget_versions_from,
-        )
-        if rating is not None:
-            return rating, previous is not None
-        # Two submissions raced (a double click): read again and apply this one on top.
-    raise RuntimeError(f"rating for {survey.survey_id} kept changing under us")
-
-
-def _recent(survey_id: str, now: datetime) -> list[VoteItem]:
-    return votes_since(survey_id, now - BURST_WINDOW)
-
-
-def _as_recent(vote: VoteItem) -> RecentVote:
-    return RecentVote(
-        vote_id=vote.vote_id,
-        score=int(vote.score),
-        received_at=vote.received_at,
-        verdict=VoteVerdict(vote.verdict),
-        rating_version=int(vote.rating_version) if vote.rating_version else None,
-    )
-
-
-def _burst(vote: VoteItem, now: datetime) -> list[VoteItem]:
-    """The votes of the last seconds that form a burst with `vote` (itself included); empty when
-    there is none."""
-    recent = _recent(vote.survey_id, now)
-    others = {item.vote_id: item for item in recent if item.vote_id != vote.vote_id}
-    burst = burst_with(int(vote.score), now, [_as_recent(item) for item in others.values()])
-    return [others[item.vote_id] for item in burst] + [vote] if burst else []
-
-
-def _undo_burst(survey: SurveyItem, burst: list[VoteItem], now: datetime) -> None:
-    """Put the rating back to what it was before the burst's first counted vote."""
-    counted = [int(vote.rating_version) for vote in burst if vote.rating_version]
-    if not counted:
-        return
-    first = min(counted)
-    rating = find_rating(survey.survey_id)
-    if rating is None or int(rating.version or 0) < first:
-        return
-    before = [entry for entry in rating.history or [] if int(entry.version) < first]
-    if before:
-        _save_rating(survey, int(before[-1].score), before[-1].comment, now, first)
-        return
-    if first == 1 and not withdraw_unwritten_rating(rating, survey, now):
-        logger.warning(
-            "A burst's rating reached Kustomer before the burst was seen; it stays",
-            extra={"survey_id": survey.survey_id},
-        )
-
-
-def _hold(survey: SurveyItem, burst: list[VoteItem], now: datetime) -> None:
-    scores = len({int(vote.score) for vote in burst})
-    # Votes held by an earlier check of the same burst keep the reason they got then.
-    hold_votes(
-        [vote for vote in burst if vote.verdict != VoteVerdict.HELD.value],
-        burst_reason(len(burst), scores),
-    )
-    _undo_burst(survey, burst, now)
-    logger.warning(
-        "Burst of different answers held as suspect",
-        extra={"survey_id": survey.survey_id, "votes": len(burst), "scores": scores},
     )
 
 
 def _held_page(survey: SurveyItem, trigger: TriggerSettings) -> Page:
     return problem_page(
-        409, "held_heading", "held_explanation", _language(survey, trigger), trigger.brand_color
+        409,
+        N_("Your answer is not counted yet"),
+        N_(
+            "We received several different answers within a few seconds, as email security "
+            "scanners send them. If it was you, please choose your answer again in a minute."
+        ),
+        _language(survey, trigger),
+        trigger.brand_color,
     )
 
 
@@ -279,6 +212,7 @@ def submit_rating(
     token: str,
     score_text: str | None,
     comment_text: str | None,
+    reason_ids: list[str] | None = None,
     *,
     signals: BrowserSignals,
     signing_key: bytes,
@@ -286,6 +220,9 @@ def submit_rating(
     company_name: str,
     accept_language: str | None = None,
 ) -> Page:
+    """Record the answer sent from the rating page. Reasons ride with the score and count only
+    with it: they are kept with a negative score, left out with another, and a reason the page
+    did not offer refuses the whole answer."""
     try:
         survey, trigger = _open_survey(token, signing_key, now, i18n.preferred(accept_language))
         language = _language(survey, trigger)
@@ -294,6 +231,9 @@ def submit_rating(
     except RefusedLinkError as refused:
         return refused.page
     comment = clean_comment(comment_text)
+    known_reasons, unknown_reasons = sort_chosen(trigger.reason_options, reason_ids or [])
+    if metric.sentiment(score) is not Sentiment.NEGATIVE:
+        known_reasons = ()
 
     def vote(verdict: VoteVerdict, reasons: list[str]) -> VoteItem:
         return record_vote(
@@ -305,6 +245,19 @@ def submit_rating(
             sent_by=signals.sent_by,
             user_agent=signals.user_agent or None,
             comment_length=len(comment or ""),
+            answer_reasons=sorted(set(reason_ids or [])),
+        )
+
+    def page_again(status: int, notice: str) -> Page:
+        return _rating_page(
+            survey,
+            trigger,
+            chosen=score,
+            comment=comment or "",
+            chosen_reasons=known_reasons,
+            company_name=company_name,
+            status=status,
+            notice=notice,
         )
 
     log_keys = {"survey_id": survey.survey_id, "score": score}
@@ -312,39 +265,34 @@ def submit_rating(
     not_a_person = not_a_persons_browser(signals)
     existing = find_rating(survey.survey_id)
     refusal = _change_refusal(existing, trigger, now)
-    if not_a_person or refusal:
-        reasons = not_a_person or [f"answer can no longer be changed ({refusal})"]
+    if not_a_person or refusal or unknown_reasons:
+        reasons = (
+            not_a_person
+            or ([f"answer can no longer be changed ({refusal})"] if refusal else [])
+            or [f"reasons not offered by the page: {', '.join(unknown_reasons)}"]
+        )
         dropped = vote(VoteVerdict.DROPPED, reasons)
         logger.info(
             "Vote dropped", extra={**log_keys, "vote_id": dropped.vote_id, "reasons": reasons}
         )
         if refusal:
-            return problem_page(
-                409, "already_recorded_heading", refusal, language, trigger.brand_color
-            )
-        page = _rating_page(
-            survey,
-            trigger,
-            chosen=score,
-            comment=comment or "",
-            company_name=company_name,
-            status=403,
-            notice="confirm_notice",
-        )
-        return replace(page, vote=suspect)
+            return problem_page(409, ALREADY_RECORDED, refusal, language, trigger.brand_color)
+        if not_a_person:
+            return replace(page_again(403, CONFIRM_NOTICE), vote=suspect)
+        return page_again(400, UNKNOWN_REASON_NOTICE)
     # On record before it is judged, so that votes arriving at the same moment see each other.
     received = vote(VoteVerdict.RECEIVED, [])
     log_keys["vote_id"] = received.vote_id
-    burst = _burst(received, now)
+    burst = burst_of(received, now)
     if burst:
-        _hold(survey, burst, now)
+        hold_burst(survey, burst, now)
         return replace(_held_page(survey, trigger), vote=suspect)
-    rating, changed = _save_rating(survey, score, comment, now)
+    rating, changed = save_answer(survey, Answer(score, comment, known_reasons), now)
     keep_vote(received, f"sent by a person's browser ({signals.sent_by})", int(rating.version or 1))
     # Judged again after counting: a vote of the same burst may have been saved meanwhile.
-    burst = _burst(received, now)
+    burst = burst_of(received, now)
     if burst:
-        _hold(survey, burst, now)
+        hold_burst(survey, burst, now)
         return replace(_held_page(survey, trigger), vote=suspect)
     logger.info("Rating recorded", extra={**log_keys, "version": rating.version})
     # The same answer sent twice changes nothing, and counts as nothing.
@@ -356,11 +304,10 @@ def submit_rating(
         trigger.brand_color,
         score=score,
         score_label=i18n.score_label(metric, score, language),
+        reasons=labels(trigger.reason_options, known_reasons, language),
         comment=comment,
         changed=changed,
-        reads_every_answer=i18n.page_text(
-            "reads_every_answer", language, company=trigger.company(company_name)
-        ),
+        company=trigger.company(company_name),
         can_change=trigger.rating_changes_allowed,
     )
     counted = VoteOutcome(survey.survey_id, metric.key, score, effect) if effect else None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from surveys.adapters.dead_letter_queue import SqsDeadLetterQueue
 from surveys.usecases.reconcile import ReconcileReport, reconcile_writebacks
+from surveys.usecases.survey_events import EventPublisher
 from surveys.usecases.write_back import KustomerWriter
 
 # Long enough to move every message, so none is read twice by this redrive.
@@ -42,6 +43,7 @@ def redrive_writebacks(
     dead_letters: SqsDeadLetterQueue,
     *,
     kustomer: KustomerWriter,
+    events: EventPublisher,
     now: datetime,
     time_left: Callable[[], float],
 ) -> WritebackRedriveReport:
@@ -56,7 +58,7 @@ def redrive_writebacks(
     """
     letters = dead_letters.take_all(hide_for_seconds=WRITEBACK_REDRIVE_HIDE_SECONDS)
     sweep = reconcile_writebacks(
-        kustomer=kustomer, now=now, grace=timedelta(0), time_left=time_left
+        kustomer=kustomer, events=events, now=now, grace=timedelta(0), time_left=time_left
     )
     if sweep.complete:
         dead_letters.delete(letters)

@@ -1,5 +1,5 @@
 """Report: how the ratings of the surveys sent in a period add up, overall, per agent, per team
-and per week.
+and per week; what went wrong in the negative ones, by reason; and what the reminders brought.
 
 A survey counts in the period it was sent, and with its latest rating: the response rate of a
 week is then the share of that week's surveys that were answered, whenever the answer came.
@@ -7,16 +7,17 @@ week is then the share of that week's surveys that were answered, whenever the a
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from surveys.adapters.store.ratings import latest_scores
+from surveys.adapters.store.ratings import latest_ratings
 from surveys.adapters.store.state import all_agents, all_teams
 from surveys.adapters.store.surveys import sent_surveys
-from surveys.domain.metrics import Metric, metric_by_key
+from surveys.domain.metrics import Metric, Sentiment, metric_by_key
 from surveys.domain.scoring import ScoreSummary
+from surveys.usecases.triggers import trigger_settings
 
 UNASSIGNED = "(no agent)"
 NO_TEAM = "(no team)"
@@ -32,6 +33,34 @@ class SentSurvey:
     agent: str
     team: str
     score: int | None
+    reasons: tuple[str, ...] = ()
+    reminded_at: datetime | None = None
+    # When the recipient first answered.
+    rated_at: datetime | None = None
+
+    @property
+    def answered_after_reminder(self) -> bool:
+        return (
+            self.reminded_at is not None
+            and self.rated_at is not None
+            and self.rated_at > self.reminded_at
+        )
+
+
+@dataclass(frozen=True)
+class ReasonCounts:
+    """What went wrong in a set of negative ratings: how many ticked each reason (a rating may
+    tick several, or none)."""
+
+    label: str
+    negative: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Reminders:
+    sent: int
+    answered_after: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +79,12 @@ class SurveyReport:
     by_team: tuple[Group, ...]
     # Every week of the period, oldest first, also those without a survey: a trend shows gaps.
     by_week: tuple[Group, ...]
+    # The reasons as columns, (id, English label), the trigger's first, then any others found.
+    reasons: tuple[tuple[str, str], ...] = ()
+    reasons_overall: ReasonCounts = ReasonCounts("all", 0, {})
+    reasons_by_agent: tuple[ReasonCounts, ...] = ()
+    reasons_by_team: tuple[ReasonCounts, ...] = ()
+    reminders: Reminders = Reminders(0, 0)
 
 
 def week_of(moment: datetime) -> date:
@@ -70,12 +105,40 @@ def _by_label(
     metric: Metric, per_label: dict[str, list[SentSurvey]], missing: str
 ) -> tuple[Group, ...]:
     """A group per label, alphabetical, with the surveys missing one last."""
-    labels = sorted(per_label, key=lambda label: (label == missing, label.casefold()))
-    return tuple(Group(label, _summary(metric, per_label[label])) for label in labels)
+    return tuple(
+        Group(label, _summary(metric, per_label[label])) for label in _ordered(per_label, missing)
+    )
+
+
+def _ordered(per_label: dict[str, list[SentSurvey]], missing: str) -> list[str]:
+    return sorted(per_label, key=lambda label: (label == missing, label.casefold()))
+
+
+def _reason_counts(metric: Metric, label: str, surveys: list[SentSurvey]) -> ReasonCounts:
+    negative = [
+        survey
+        for survey in surveys
+        if survey.score is not None and metric.sentiment(survey.score) is Sentiment.NEGATIVE
+    ]
+    counted = Counter(reason for survey in negative for reason in survey.reasons)
+    return ReasonCounts(label, len(negative), dict(counted))
+
+
+def _reason_columns(
+    offered: tuple[tuple[str, str], ...], surveys: list[SentSurvey]
+) -> tuple[tuple[str, str], ...]:
+    """The offered reasons, then reasons a trigger no longer offers but ratings carry."""
+    known = {reason_id for reason_id, _ in offered}
+    found = sorted({reason for survey in surveys for reason in survey.reasons} - known)
+    return (*offered, *((reason_id, reason_id) for reason_id in found))
 
 
 def build_report(
-    metric: Metric, since: datetime, until: datetime, surveys: Iterable[SentSurvey]
+    metric: Metric,
+    since: datetime,
+    until: datetime,
+    surveys: Iterable[SentSurvey],
+    offered_reasons: tuple[tuple[str, str], ...] = (),
 ) -> SurveyReport:
     included = [survey for survey in surveys if since <= survey.sent_at <= until]
     per_agent: dict[str, list[SentSurvey]] = defaultdict(list)
@@ -98,6 +161,19 @@ def build_report(
         by_agent=_by_label(metric, per_agent, UNASSIGNED),
         by_team=_by_label(metric, per_team, NO_TEAM),
         by_week=tuple(Group(week.isoformat(), _summary(metric, per_week[week])) for week in weeks),
+        reasons=_reason_columns(offered_reasons, included),
+        reasons_overall=_reason_counts(metric, "all", included),
+        reasons_by_agent=tuple(
+            _reason_counts(metric, label, per_agent[label])
+            for label in _ordered(per_agent, UNASSIGNED)
+        ),
+        reasons_by_team=tuple(
+            _reason_counts(metric, label, per_team[label]) for label in _ordered(per_team, NO_TEAM)
+        ),
+        reminders=Reminders(
+            sent=sum(survey.reminded_at is not None for survey in included),
+            answered_after=sum(survey.answered_after_reminder for survey in included),
+        ),
     )
 
 
@@ -105,11 +181,14 @@ def survey_report(metric_key: str, since: datetime, until: datetime) -> SurveyRe
     """Read the surveys sent in the period and their ratings, and add them up."""
     metric = metric_by_key(metric_key)
     sent = list(sent_surveys(metric.key, since, until))
-    scores = latest_scores(item.survey_id for item in sent)
+    ratings = latest_ratings(item.survey_id for item in sent)
     # Surveys keep the agent's and team's names from when they were sent; older ones may only
     # have the ids.
     imported_agents = {agent.user_id: agent.name for agent in all_agents()}
     imported_teams = {team.team_id: team.name for team in all_teams()}
+    offered = tuple(
+        (reason.id, reason.label) for reason in trigger_settings(metric.key).reason_options
+    )
     return build_report(
         metric,
         since,
@@ -126,9 +205,14 @@ def survey_report(metric_key: str, since: datetime, until: datetime) -> SurveyRe
                 or imported_teams.get(item.assigned_team_id or "")
                 or item.assigned_team_id
                 or NO_TEAM,
-                score=scores.get(item.survey_id),
+                score=int(rating.score) if rating else None,
+                reasons=tuple(rating.reasons or ()) if rating else (),
+                reminded_at=item.reminder_sent_at,
+                rated_at=rating.rated_at if rating else None,
             )
             for item in sent
             if item.sent_at is not None
+            for rating in [ratings.get(item.survey_id)]
         ),
+        offered,
     )

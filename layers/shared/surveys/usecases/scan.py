@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from surveys.adapters.kustomer.errors import KustomerBusyError, KustomerUnavailableError
+from surveys.adapters.kustomer.queries import due_conversations_query
 from surveys.adapters.kustomer.resources import ConversationPage
 from surveys.adapters.store.state import (
     ScanStateItem,
@@ -36,14 +37,6 @@ from surveys.adapters.store.state import (
     save_scan_progress,
     scan_plan,
 )
-from surveys.adapters.store.surveys import existing_survey_ids, record_queued_survey
-from surveys.domain.conversations import (
-    Conversation,
-    TriggerRules,
-    survey_eligibility,
-    survey_id_for,
-)
-from surveys.domain.metrics import Metric
 from surveys.domain.scan_window import (
     MILLISECOND,
     ScanWindow,
@@ -53,9 +46,9 @@ from surveys.domain.scan_window import (
     scan_lag,
     split_in_two,
 )
-from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
+from surveys.usecases.survey_requests import SurveyQueue, queue_surveys_for
 
 # The most results a search page holds (developer.kustomer.com/docs/concepts/search): the fewest
 # requests per conversation.
@@ -73,10 +66,6 @@ class ConversationSearch(Protocol):
     def search_conversations(
         self, query: dict[str, Any], page: int, page_size: int
     ) -> ConversationPage: ...
-
-
-class SurveyQueue(Protocol):
-    def send(self, requests: list[SurveyRequest]) -> None: ...
 
 
 @dataclass
@@ -110,29 +99,6 @@ class ScanReport:
             "since": self.since.isoformat(),
             "until": self.until.isoformat(),
         }
-
-
-def _kustomer_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _any_of(attribute: str, values: frozenset[str]) -> dict[str, Any]:
-    criteria = [{attribute: {"equals": value}} for value in sorted(values)]
-    return criteria[0] if len(criteria) == 1 else {"or": criteria}
-
-
-def due_conversations_query(window: ScanWindow, rules: TriggerRules) -> dict[str, Any]:
-    """Kustomer search criteria (developer.kustomer.com/docs/concepts/search): a status and a
-    channel that match, updatedAt within the window; oldest first, where Kustomer sorts."""
-    return {
-        "and": [
-            _any_of("conversation_status", rules.statuses),
-            _any_of("conversation_channels", rules.channels),
-            {"conversation_updated_at": {"gte": _kustomer_time(window.since)}},
-            {"conversation_updated_at": {"lte": _kustomer_time(window.until)}},
-        ],
-        "sort": [{"conversation_updated_at": "asc"}],
-    }
 
 
 class _Stop(Exception):
@@ -318,12 +284,12 @@ class _Scan:
             # Skipped with its reason, not fatal: the rest of the page is queued, the scan goes on.
             self.report.not_eligible[reason] += 1
             logger.warning("Search result skipped", extra={"result": result, "reason": reason})
-        _queue_new_surveys(
-            _survey_requests(self._metric, page.conversations, self._now, self._rules, self.report),
-            self._queue,
-            self._now,
-            self.report,
+        queued = queue_surveys_for(
+            page.conversations, self._metric, self._rules, self._queue, self._now
         )
+        self.report.queued += queued.queued
+        self.report.already_surveyed += queued.already_surveyed
+        self.report.not_eligible.update(queued.not_eligible)
         return page
 
 
@@ -355,52 +321,6 @@ def _load_or_start(trigger: TriggerSettings) -> ScanStateItem:
             extra={"metric": metric.key, "watermark": state.watermark.isoformat()},
         )
     return state
-
-
-def _survey_requests(
-    metric: Metric,
-    conversations: list[Conversation],
-    now: datetime,
-    rules: TriggerRules,
-    report: ScanReport,
-) -> list[SurveyRequest]:
-    requests = []
-    for conversation in conversations:
-        decision = survey_eligibility(conversation, now, rules)
-        if not decision.eligible or conversation.customer_id is None:
-            report.not_eligible[decision.reason] += 1
-            continue
-        requests.append(
-            SurveyRequest(
-                survey_id=survey_id_for(conversation.id, metric.key),
-                conversation_id=conversation.id,
-                customer_id=conversation.customer_id,
-                metric=metric.key,
-                assigned_user_id=next(iter(conversation.assigned_user_ids), None),
-                assigned_team_id=next(iter(conversation.assigned_team_ids), None),
-            )
-        )
-    return requests
-
-
-def _queue_new_surveys(
-    requests: list[SurveyRequest], queue: SurveyQueue, now: datetime, report: ScanReport
-) -> None:
-    # A conversation read twice in one page (or run) is one survey.
-    unique = list({request.survey_id: request for request in requests}.values())
-    existing = existing_survey_ids([request.survey_id for request in unique])
-    fresh = [request for request in unique if request.survey_id not in existing]
-    report.already_surveyed += len(requests) - len(fresh)
-    # Queue first, record second: a crash in between leaves no record, so the next scan queues
-    # the survey again and the sender's idempotency drops the extra message. Nothing is lost.
-    queue.send(fresh)
-    for request in fresh:
-        record_queued_survey(request, now)
-        logger.info(
-            "Survey queued",
-            extra={"survey_id": request.survey_id, "conversation_id": request.conversation_id},
-        )
-    report.queued += len(fresh)
 
 
 def scan_for_due_surveys(

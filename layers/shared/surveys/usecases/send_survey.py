@@ -170,30 +170,45 @@ def compose_survey_email(
     expires_at: datetime,
     signing_key: bytes,
     now: datetime,
+    reminder: bool = False,
 ) -> EmailMessage:
+    """The survey email, or with `reminder` its reminder: the same links, its own subject and
+    first paragraph."""
     metric = trigger.metric_definition
     company = trigger.company(branding.company_name)
-    greeting = (
-        i18n.email_text("greeting", language, name=customer_name)
-        if customer_name
-        else i18n.email_text("greeting_without_name", language)
-    )
+    _ = i18n.translator(language)
+    if reminder:
+        own_subject, own_intro = trigger.reminder_subject, trigger.reminder_intro_text
+        subject = _("Reminder: how was your experience with %(company)s?", company=company)
+        intro = _(
+            "A few days ago we asked you one quick question about your recent request to "
+            "%(company)s. If you have a moment, your answer helps us improve:",
+            company=company,
+        )
+    else:
+        own_subject, own_intro = trigger.subject, trigger.intro_text
+        subject = _("How was your experience with %(company)s?", company=company)
+        intro = _(
+            "Thank you for contacting %(company)s. One quick question about your recent request:",
+            company=company,
+        )
     context = {
         "metric": metric,
-        "language": language,
         "question": trigger.question_in(language, company),
         "company_name": company,
-        "greeting": greeting,
-        "intro": trigger.intro_text or i18n.email_text("intro", language, company=company),
-        "choose": i18n.email_text("choose", language),
-        "one_click": i18n.email_text("one_click", language),
+        "greeting": _("Hello %(name)s,", name=customer_name) if customer_name else _("Hello,"),
+        "intro": own_intro.replace("{company}", company) if own_intro else intro,
+        "choose": _("Choose your answer:"),
+        "one_click": _("It takes one click; you can add a comment on the next page."),
         "links": rating_links(
             metric, survey_id, branding.public_base_url, expires_at, signing_key, language
         ),
         "brand_color": trigger.brand_color,
         "logo_url": trigger.logo_url,
-        "why_received": i18n.email_text("why_received", language, company=company),
-        "unsubscribe": i18n.email_text("unsubscribe", language),
+        "why_received": _(
+            "You receive this email because you contacted %(company)s recently.", company=company
+        ),
+        "unsubscribe": _("Unsubscribe from survey emails"),
         "unsubscribe_url": unsubscribe_url(
             survey_id,
             branding.public_base_url,
@@ -211,11 +226,7 @@ def compose_survey_email(
     message["To"] = recipient
     if trigger.reply_to:
         message["Reply-To"] = trigger.reply_to
-    message["Subject"] = (
-        trigger.subject.replace("{company}", company)
-        if trigger.subject
-        else i18n.email_text("subject", language, company=company)
-    )
+    message["Subject"] = own_subject.replace("{company}", company) if own_subject else subject
     message["X-Survey-Id"] = survey_id
     # RFC 2369 and RFC 8058: mail apps show their own unsubscribe button, which POSTs
     # `List-Unsubscribe=One-Click` to this URL; Gmail and Yahoo require it of bulk senders.
@@ -223,8 +234,8 @@ def compose_survey_email(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # RFC 3834: sent by a program, so auto-responders (out of office) do not answer it.
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(render("survey_email.txt", **context))
-    message.add_alternative(render("survey_email.html", **context), subtype="html")
+    message.set_content(render("survey_email.txt", language, **context))
+    message.add_alternative(render("survey_email.html", language, **context), subtype="html")
     # After the parts: setting content replaces a message's Content-* headers.
     message["Content-Language"] = language
     return message
@@ -243,16 +254,42 @@ def _skipped(survey: SurveyItem, because: SkipReason, reason: str) -> SendOutcom
     return SendOutcome(survey.survey_id, SurveyStatus.SKIPPED.value, reason, because)
 
 
-def _deferred(
+def deferred(
     request: SurveyRequest, later: LaterQueue, wait_seconds: float, why: str
 ) -> SendOutcome:
-    """Put the survey back on the queue to be sent `wait_seconds` from now."""
+    """Put the survey (or reminder) back on the queue to be sent `wait_seconds` from now."""
     later.send_later(request.model_copy(update={"deferrals": request.deferrals + 1}), wait_seconds)
     logger.info(
-        "Survey deferred",
+        f"{request.kind.capitalize()} deferred",
         extra={"survey_id": request.survey_id, "reason": why, "wait_seconds": round(wait_seconds)},
     )
     return SendOutcome(request.survey_id, "deferred", why)
+
+
+def wait_while_paused(request: SurveyRequest, later: LaterQueue, reason: str) -> SendOutcome:
+    """Back on the queue, asked again in 15 minutes until an admin resumes sending; nothing is
+    looked up in Kustomer while it waits."""
+    later.send_later(
+        request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
+    )
+    logger.info(
+        f"{request.kind.capitalize()} waits: sending is paused",
+        extra={"survey_id": request.survey_id, "reason": reason},
+    )
+    return SendOutcome(request.survey_id, PAUSED, f"sending paused: {reason}")
+
+
+def outside_send_window(
+    request: SurveyRequest,
+    trigger: TriggerSettings,
+    later: LaterQueue,
+    now: datetime,
+    time_zone: str | None,
+) -> SendOutcome | None:
+    """The deferral to the send window's next opening; None inside the window."""
+    opens_at = trigger.send_window.opens_after(now, time_zone) if trigger.send_window else None
+    why = f"send window opens {opens_at.isoformat()}" if opens_at else ""
+    return deferred(request, later, (opens_at - now).total_seconds(), why) if opens_at else None
 
 
 def _agent_name(user_id: str | None) -> str | None:
@@ -284,22 +321,13 @@ def send_survey(
         return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending")
     paused_because = guard.pause_reason(now)
     if paused_because is not None:
-        # Back on the queue, asked again in 15 minutes until an admin resumes sending; the
-        # survey stays queued, and the customer is not looked up while it waits.
-        later.send_later(
-            request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
-        )
-        logger.info(
-            "Survey waits: sending is paused",
-            extra={"survey_id": survey.survey_id, "reason": paused_because},
-        )
-        return SendOutcome(survey.survey_id, PAUSED, f"sending paused: {paused_because}")
+        return wait_while_paused(request, later, paused_because)  # the survey stays queued
     try:
         customer = customers.get_customer(request.customer_id)
     except KustomerBusyError as busy:
         # This system's share of Kustomer's rate limit is spent: the survey waits in the queue
         # for the next window, without counting as a failed delivery.
-        return _deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
+        return deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
     except KustomerNotFoundError:
         return _skipped(survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer")
     recipient, problem = usable_address(customer.emails)
@@ -315,15 +343,9 @@ def send_survey(
             SkipReason.ADDRESS_SUPPRESSED,
             f"address {suppression.reason}: no survey is sent to it again",
         )
-    if trigger.send_window is not None:
-        opens_at = trigger.send_window.opens_after(now, customer.time_zone)
-        if opens_at is not None:
-            return _deferred(
-                request,
-                later,
-                (opens_at - now).total_seconds(),
-                f"send window opens {opens_at.isoformat()}",
-            )
+    waiting = outside_send_window(request, trigger, later, now, customer.time_zone)
+    if waiting is not None:
+        return waiting
     if trigger.fatigue_days and not claim_customer_contact(
         request.customer_id, survey.survey_id, now, trigger.fatigue_days
     ):
@@ -365,6 +387,7 @@ def send_survey(
         agent_name=_agent_name(request.assigned_user_id),
         team_name=_team_name(request.assigned_team_id),
         links_expire_at=now + trigger.link_lifetime,
+        reminder_due=trigger.reminder_after_days > 0,
     )
     logger.info(
         "Survey sent",

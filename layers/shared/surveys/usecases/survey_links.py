@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from surveys.adapters.store.surveys import SurveyItem, SurveyStatus, find_survey
+from surveys.domain.i18n import N_
 from surveys.domain.tokens import (
     ExpiredTokenError,
     InvalidTokenError,
@@ -23,6 +24,10 @@ class RefusedLinkError(Exception):
         self.page = page
 
 
+def survey_not_found_page(language: str) -> Page:
+    return problem_page(404, N_("Survey not found"), N_("We could not find this survey."), language)
+
+
 def open_survey_link(
     token: str, signing_key: bytes, now: datetime, purpose: TokenPurpose, fallback_language: str
 ) -> SurveyItem:
@@ -35,16 +40,24 @@ def open_survey_link(
         expired = find_survey(error.survey_id)
         language = (expired.language if expired else None) or fallback_language
         raise RefusedLinkError(
-            problem_page(410, "closed_heading", "closed_explanation", language)
+            problem_page(
+                410,
+                N_("This survey has closed"),
+                N_("The link in your email has expired. Thank you all the same."),
+                language,
+            )
         ) from error
     except InvalidTokenError as error:
         logger.info("Refused survey link", extra={"reason": str(error), "purpose": purpose})
         raise RefusedLinkError(
-            problem_page(403, "invalid_heading", "invalid_explanation", fallback_language)
+            problem_page(
+                403,
+                N_("This link is not valid"),
+                N_("Please use the link exactly as it appears in the email."),
+                fallback_language,
+            )
         ) from error
     survey = find_survey(survey_id)
     if survey is None or survey.status != SurveyStatus.SENT.value:
-        raise RefusedLinkError(
-            problem_page(404, "not_found_heading", "not_found_explanation", fallback_language)
-        )
+        raise RefusedLinkError(survey_not_found_page(fallback_language))
     return survey

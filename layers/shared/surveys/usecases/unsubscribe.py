@@ -13,14 +13,20 @@ from datetime import datetime
 from surveys.adapters.store.suppressions import SuppressionReason, suppress_address
 from surveys.adapters.store.surveys import SurveyItem
 from surveys.domain import i18n
+from surveys.domain.events import suppression_event
 from surveys.domain.tokens import (
     TokenPurpose,
 )
 from surveys.domain.triggers import TriggerSettings
 from surveys.domain.votes import BrowserSignals, not_a_persons_browser
 from surveys.observability import logger, mask_email
-from surveys.usecases.pages import Page, problem_page, render_page
-from surveys.usecases.survey_links import RefusedLinkError, open_survey_link
+from surveys.usecases.pages import Page, render_page
+from surveys.usecases.survey_events import EventPublisher, survey_facts
+from surveys.usecases.survey_links import (
+    RefusedLinkError,
+    open_survey_link,
+    survey_not_found_page,
+)
 from surveys.usecases.triggers import trigger_settings
 
 ONE_CLICK_BODY = {"List-Unsubscribe": ["One-Click"]}
@@ -32,9 +38,7 @@ def _open(
     """The survey, the address it was sent to, and its trigger."""
     survey = open_survey_link(token, signing_key, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
     if not survey.recipient:
-        raise RefusedLinkError(
-            problem_page(404, "not_found_heading", "not_found_explanation", fallback_language)
-        )
+        raise RefusedLinkError(survey_not_found_page(fallback_language))
     return survey, survey.recipient, trigger_settings(survey.metric)
 
 
@@ -53,13 +57,9 @@ def _confirm_page(
         status,
         language,
         trigger.brand_color,
-        explanation=i18n.page_text(
-            "unsubscribe_explanation",
-            language,
-            company=trigger.company(company_name),
-            address=address,
-        ),
-        notice=i18n.page_text("unsubscribe_confirm_notice", language) if notice else None,
+        company=trigger.company(company_name),
+        address=address,
+        notice=notice,
     )
 
 
@@ -87,6 +87,7 @@ def unsubscribe(
     signing_key: bytes,
     now: datetime,
     company_name: str,
+    events: EventPublisher,
     accept_language: str | None = None,
 ) -> Page:
     try:
@@ -103,6 +104,10 @@ def unsubscribe(
         survey_id=survey.survey_id,
         conversation_id=survey.conversation_id,
     )
+    if newly:
+        events.publish(
+            [suppression_event(survey_facts(survey), SuppressionReason.UNSUBSCRIBED, now)]
+        )
     logger.info(
         "Address unsubscribed" if newly else "Address was already unsubscribed",
         extra={
@@ -117,10 +122,6 @@ def unsubscribe(
         200,
         language,
         trigger.brand_color,
-        explanation=i18n.page_text(
-            "unsubscribed_explanation",
-            language,
-            company=trigger.company(company_name),
-            address=address,
-        ),
+        company=trigger.company(company_name),
+        address=address,
     )

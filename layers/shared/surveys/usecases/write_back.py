@@ -1,4 +1,6 @@
-"""Write back: put a rating into Kustomer as a note and custom attributes, once per version.
+"""Write back: put a rating into Kustomer as a note and custom attributes, once per version;
+tag the conversation of a negative answer when the trigger says so; and put an event per
+version on the stack's bus (surveys/domain/events.py).
 
 The note is the only step that is not naturally idempotent. Before posting it, the survey records
 which rating version is being noted; if that attempt died halfway (a timeout after Kustomer took
@@ -36,8 +38,11 @@ from surveys.adapters.store.surveys import (
     settle_writeback,
     take_writeback_lease,
 )
-from surveys.domain.metrics import Metric, metric_by_key
+from surveys.domain.events import SurveyEvent, answer_event
+from surveys.domain.metrics import Metric, Sentiment, metric_by_key
+from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
+from surveys.usecases.survey_events import EventPublisher, survey_facts
 from surveys.usecases.triggers import trigger_settings
 
 
@@ -50,6 +55,8 @@ class KustomerWriter(Protocol):
         self, conversation_id: str, values: dict[str, Any]
     ) -> None: ...
 
+    def append_conversation_tags(self, conversation_id: str, tags: list[str]) -> None: ...
+
 
 @dataclass(frozen=True)
 class RatingVersion:
@@ -61,6 +68,8 @@ class RatingVersion:
     score: int
     comment: str | None
     version: int
+    reasons: tuple[str, ...] = ()
+    rated_at: datetime | None = None
 
     @classmethod
     def of(cls, item: RatingItem) -> RatingVersion:
@@ -71,6 +80,8 @@ class RatingVersion:
             score=int(item.score),
             comment=item.comment,
             version=int(item.version or 1),
+            reasons=tuple(item.reasons or ()),
+            rated_at=item.updated_at,
         )
 
 
@@ -107,15 +118,21 @@ def quoted_comment(comment: str) -> list[str]:
     return ["Comment:", *(f"> {escaped_for_note(line)}" for line in comment.splitlines())]
 
 
-def compose_note(metric: Metric, rating: RatingVersion) -> str:
+def compose_note(
+    metric: Metric, rating: RatingVersion, reason_labels: dict[str, str] | None = None
+) -> str:
+    """The note, in English like the agents' desk; `reason_labels` names the reasons' ids."""
     score = rating.score
     version = rating.version
     heading = f"{metric.name} ({metric.key.upper()}) rating"
     if version > 1:
         heading += " changed"
+    labels = reason_labels or {}
+    reasons = [escaped_for_note(labels.get(reason, reason)) for reason in rating.reasons]
     lines = [
         f"{heading}: {score} out of {metric.highest} - {metric.label(score)}"
         f" ({metric.sentiment(score).value})",
+        *([f"What went wrong: {'; '.join(reasons)}"] if reasons else []),
         *(quoted_comment(rating.comment) if rating.comment else ["No comment given."]),
         note_reference(rating.survey_id, version),
     ]
@@ -135,6 +152,8 @@ def rating_versions(rating: RatingItem) -> list[RatingVersion]:
             score=int(entry.score),
             comment=entry.comment,
             version=int(entry.version),
+            reasons=tuple(entry.reasons or ()),
+            rated_at=entry.rated_at,
         )
         for entry in rating.history
     ]
@@ -150,7 +169,11 @@ def _posted_references(kustomer: KustomerWriter, conversation_id: str) -> set[st
 
 
 def _post_notes_once(
-    kustomer: KustomerWriter, survey: SurveyItem, metric: Metric, versions: list[RatingVersion]
+    kustomer: KustomerWriter,
+    survey: SurveyItem,
+    metric: Metric,
+    versions: list[RatingVersion],
+    reason_labels: dict[str, str],
 ) -> None:
     """Post each version's note exactly once, oldest first. Before each POST the survey records
     the version being noted: a version below that mark was posted; the one at the mark may have
@@ -167,7 +190,7 @@ def _post_notes_once(
                 continue
         else:
             begin_note_attempt(survey, version.version)
-        kustomer.create_note(version.conversation_id, compose_note(metric, version))
+        kustomer.create_note(version.conversation_id, compose_note(metric, version, reason_labels))
 
 
 @contextmanager
@@ -189,6 +212,7 @@ def write_back_rating(
     survey_id: str,
     *,
     kustomer: KustomerWriter,
+    events: EventPublisher,
     now: datetime,
     lease: timedelta = LONGEST_INVOCATION,
 ) -> WritebackOutcome:
@@ -216,11 +240,65 @@ def write_back_rating(
         current = find_rating(survey_id)
         if current is None:
             return WritebackOutcome(survey_id, "nothing to write")
-        return _write(survey, current, kustomer, now)
+        return _write(survey, current, kustomer, events, now)
+
+
+def _answer_events(
+    survey: SurveyItem,
+    metric: Metric,
+    versions: list[RatingVersion],
+    scores: dict[int, int],
+    now: datetime,
+) -> list[SurveyEvent]:
+    """An event per version in `versions`; `scores` holds every kept version's score, for the
+    previous score of a changed answer."""
+    facts = survey_facts(survey)
+    return [
+        answer_event(
+            facts,
+            metric,
+            version=version.version,
+            score=version.score,
+            previous_score=scores.get(version.version - 1),
+            reasons=version.reasons,
+            comment_length=len(version.comment or ""),
+            answered_at=version.rated_at or now,
+        )
+        for version in versions
+    ]
+
+
+def _attributes(
+    trigger: TriggerSettings, latest: RatingVersion, versions: list[RatingVersion]
+) -> dict[str, Any]:
+    """The custom attributes of the latest answer. The reasons' ids go in comma-separated, and
+    only into a conversation whose rating ever had reasons: a stack upgraded before `surveys
+    connect` created the attribute keeps writing every rating without them."""
+    values: dict[str, Any] = {
+        trigger.score_attribute_name(): latest.score,
+        trigger.comment_attribute_name(): latest.comment or "",
+    }
+    if any(version.reasons for version in versions):
+        values[trigger.reason_attribute_name()] = ",".join(latest.reasons)
+    return values
+
+
+def _tag_if_negative(
+    kustomer: KustomerWriter, trigger: TriggerSettings, metric: Metric, latest: RatingVersion
+) -> None:
+    """Recovery: the trigger's tag on the conversation of a negative answer, for Kustomer's
+    workflows and queues. Appending a tag the conversation has changes nothing, so a retry is
+    harmless; the tag is never taken off, also when the answer changes for the better."""
+    if trigger.negative_tag and metric.sentiment(latest.score) is Sentiment.NEGATIVE:
+        kustomer.append_conversation_tags(latest.conversation_id, [trigger.negative_tag])
 
 
 def _write(
-    survey: SurveyItem, rating: RatingItem, kustomer: KustomerWriter, now: datetime
+    survey: SurveyItem,
+    rating: RatingItem,
+    kustomer: KustomerWriter,
+    events: EventPublisher,
+    now: datetime,
 ) -> WritebackOutcome:
     latest = RatingVersion.of(rating)
     written = int(survey.written_version)
@@ -233,20 +311,16 @@ def _write(
         "conversation_id": latest.conversation_id,
         "version": latest.version,
     }
+    metric = metric_by_key(latest.metric)
+    all_versions = rating_versions(rating)
+    unwritten = [version for version in all_versions if version.version > written]
+    reason_labels = {reason.id: reason.label for reason in trigger.reason_options}
     try:
-        _post_notes_once(
-            kustomer,
-            survey,
-            metric_by_key(latest.metric),
-            [version for version in rating_versions(rating) if version.version > written],
-        )
+        _post_notes_once(kustomer, survey, metric, unwritten, reason_labels)
         kustomer.set_conversation_custom_attributes(
-            latest.conversation_id,
-            {
-                trigger.score_attribute_name(): latest.score,
-                trigger.comment_attribute_name(): latest.comment or "",
-            },
+            latest.conversation_id, _attributes(trigger, latest, all_versions)
         )
+        _tag_if_negative(kustomer, trigger, metric, latest)
     except KustomerNotFoundError as error:
         logger.warning(
             "Conversation is gone; rating not writable", extra={**log_keys, "reason": error.detail}
@@ -258,6 +332,9 @@ def _write(
         logger.warning("Writeback failed", extra={**log_keys, "reason": str(error)})
         record_writeback_error(survey, str(error))
         raise
+    # Before the versions count as written: a failure here retries them, notes found posted.
+    scores = {version.version: version.score for version in all_versions}
+    events.publish(_answer_events(survey, metric, unwritten, scores, now))
     mark_written(survey, latest.version, now)
     logger.info("Rating written back to Kustomer", extra=log_keys)
     return WritebackOutcome(survey.survey_id, "written", latest.version, latest.metric)

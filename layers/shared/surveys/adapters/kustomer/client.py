@@ -303,6 +303,17 @@ class KustomerClient:
             conversation_id=conversation_id,
         )
 
+    def append_conversation_tags(self, conversation_id: str, tags: list[str]) -> None:
+        """Add tags (names or ids) to the conversation. Kustomer appends: tags already on it
+        stay, so there is nothing to read first and no race with agents or workflows tagging
+        it meanwhile, and sending a tag it has already changes nothing."""
+        self._request(
+            "POST",
+            endpoints.CONVERSATION_TAGS.format(id=conversation_id),
+            json=tags,
+            conversation_id=conversation_id,
+        )
+
     def allows(self, check: AccessCheck) -> bool:
         """Whether the key may make the call. Assumed, as the simulator does: Kustomer checks
         roles before it looks for the object or validates the body, so a probe with an id no

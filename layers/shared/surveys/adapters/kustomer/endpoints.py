@@ -12,6 +12,9 @@ CUSTOMER = "/v1/customers/{id}"
 NOTES = "/v1/notes"
 CONVERSATION = "/v1/conversations/{id}"
 CONVERSATION_NOTES = "/v1/conversations/{id}/notes"
+# Appends tags by name or id, creating a tag no one has yet; removes none
+# (developer.kustomer.com/api/core-resources/append-tags-to-conversation).
+CONVERSATION_TAGS = "/v1/conversations/{id}/tags"
 USERS = "/v1/users"
 TEAMS = "/v1/teams"
 # The calling key's name and roles, as MeltanoLabs/tap-kustomer reads them
@@ -22,6 +25,14 @@ API_KEY_IDENTITY = "/v1/auth/tokens/current"
 # (developer.kustomer.com/kustomer-api-docs/reference/updatecustomattributemetadata and "Get
 # custom attribute metadata"; answer shape from api-docs.integration.app, Kustomer operations).
 CONVERSATION_METADATA = "/v1/metadata/conversation"
+
+
+def conversation_web_url(org_url: str, customer_id: str, conversation_id: str) -> str:
+    """Where an agent opens the conversation in Kustomer's web app (the org URL an admin
+    pastes, e.g. acme.kustomerapp.com); the path is the app's customer timeline, to confirm
+    against a real org."""
+    host = urlsplit(org_url if "//" in org_url else f"https://{org_url}").netloc
+    return f"https://{host}/app/customers/{customer_id}/event/{conversation_id}"
 
 
 def kustomer_api_base(org_url: str) -> str:

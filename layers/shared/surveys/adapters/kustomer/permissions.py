@@ -17,7 +17,7 @@ class AccessCheck:
     method: str
     path: str
     roles: tuple[str, ...]
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | list[Any] | None = None
     params: dict[str, Any] | None = None
     # False for a call the surveys do without when refused (reports then lack what it gives).
     needed: bool = True
@@ -100,6 +100,13 @@ ACCESS_CHECKS = (
         endpoints.CONVERSATION,
         ("org.user.conversation.write", "org.permission.conversation.update"),
         body={"custom": {}},
+    ),
+    AccessCheck(
+        "tag the conversation of a negative answer (a trigger's negative_tag)",
+        "POST",
+        endpoints.CONVERSATION_TAGS,
+        ("org.user.conversation.write", "org.permission.conversation.update"),
+        body=[],
     ),
     LIST_USERS,
     LIST_TEAMS,

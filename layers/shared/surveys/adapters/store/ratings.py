@@ -34,6 +34,8 @@ class RatingVersionEntry(MapAttribute[str, object]):
     version = NumberAttribute()
     score = NumberAttribute()
     comment = UnicodeAttribute(null=True)
+    # Ids of the reasons ticked with a negative score (surveys/domain/reasons.py).
+    reasons = ListAttribute[str](null=True)
     rated_at = UTCDateTimeAttribute()
 
 
@@ -47,6 +49,7 @@ class RatingItem(Model):
     metric = UnicodeAttribute()
     score = NumberAttribute()
     comment = UnicodeAttribute(null=True)
+    reasons = ListAttribute[str](null=True)
     # PynamoDB bumps it on every save and refuses a save made from a stale read.
     version = VersionAttribute()
     rated_at = UTCDateTimeAttribute()
@@ -60,12 +63,13 @@ def find_rating(survey_id: str) -> RatingItem | None:
     return get_or_none(RatingItem, survey_id)
 
 
-def latest_scores(survey_ids: Iterable[str]) -> dict[str, int]:
-    """The latest score of every one of these surveys that was rated, read by key."""
+def latest_ratings(survey_ids: Iterable[str]) -> dict[str, RatingItem]:
+    """The latest rating of every one of these surveys that was rated (score, reasons, first
+    answered), read by key."""
     return {
-        rating.survey_id: int(rating.score)
+        rating.survey_id: rating
         for rating in RatingItem.batch_get(
-            set(survey_ids), attributes_to_get=["survey_id", "score"]
+            set(survey_ids), attributes_to_get=["survey_id", "score", "reasons", "rated_at"]
         )
     }
 
@@ -76,6 +80,7 @@ def save_rating_version(
     *,
     score: int,
     comment: str | None,
+    reasons: list[str],
     now: datetime,
     keep_versions: int,
     forget_versions_from: int | None = None,
@@ -91,12 +96,14 @@ def save_rating_version(
             metric=survey.metric,
             score=score,
             comment=comment,
+            reasons=reasons or None,
             rated_at=now,
             updated_at=now,
         )
     else:
         rating = previous
         rating.score, rating.comment, rating.updated_at = score, comment, now
+        rating.reasons = reasons or None
     new_version = int(rating.version or 0) + 1
     kept = [
         entry
@@ -105,7 +112,13 @@ def save_rating_version(
     ]
     rating.history = [
         *kept[-(keep_versions - 1) :],
-        RatingVersionEntry(version=new_version, score=score, comment=comment, rated_at=now),
+        RatingVersionEntry(
+            version=new_version,
+            score=score,
+            comment=comment,
+            reasons=reasons or None,
+            rated_at=now,
+        ),
     ]
     try:
         with TransactWrite(connection=transaction_connection()) as transaction:

@@ -244,6 +244,12 @@ def claim_customer_contact(customer_id: str, survey_id: str, now: datetime, days
     return True
 
 
+def customer_contact_survey(customer_id: str) -> str | None:
+    """The survey that last contacted the customer, while its fatigue claim stands."""
+    contact = get_or_none(CustomerContactItem, _customer_contact_key(customer_id))
+    return contact.last_survey_id if contact else None
+
+
 def release_customer_contact(customer_id: str, survey_id: str) -> None:
     """Undo a claim whose email was never sent, so the customer can be surveyed again."""
     try:

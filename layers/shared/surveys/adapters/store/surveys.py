@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -17,6 +18,8 @@ from surveys.domain.survey_request import SurveyRequest
 
 # template.yaml declares the same index on SurveysTable, and grants the reconcile function it.
 WRITEBACK_PENDING_INDEX = "writeback-pending"
+# template.yaml declares it too, and grants the scanner, whose schedule sweeps it, its query.
+REMINDER_DUE_INDEX = "reminder-due"
 
 
 class PendingWritebackIndex(GlobalSecondaryIndex["SurveyItem"]):
@@ -29,6 +32,18 @@ class PendingWritebackIndex(GlobalSecondaryIndex["SurveyItem"]):
 
     writeback_pending = UnicodeAttribute(hash_key=True)
     writeback_due_since = UTCDateTimeAttribute(range_key=True)
+
+
+class ReminderDueIndex(GlobalSecondaryIndex["SurveyItem"]):
+    """Sent surveys that may still get their reminder, per metric, oldest sent first. Sparse: a
+    survey leaves it once its reminder is queued or no longer due (answered, expired)."""
+
+    class Meta:
+        index_name = REMINDER_DUE_INDEX
+        projection = KeysOnlyProjection()
+
+    reminder_metric = UnicodeAttribute(hash_key=True)
+    sent_at = UTCDateTimeAttribute(range_key=True)
 
 
 class SurveyStatus(StrEnum):
@@ -84,6 +99,14 @@ class SurveyItem(Model):
     # two writers at once could both post a note, or leave an older rating in the attributes.
     writeback_lease_until = UTCDateTimeAttribute(null=True)
     pending_writebacks = PendingWritebackIndex()
+    # The reminder: due while `reminder_metric` is set (the sparse index), then queued, then sent
+    # or skipped with its reason.
+    reminder_metric = UnicodeAttribute(null=True)
+    reminder_queued_at = UTCDateTimeAttribute(null=True)
+    reminder_sent_at = UTCDateTimeAttribute(null=True)
+    reminder_message_id = UnicodeAttribute(null=True)
+    reminder_skip_reason = UnicodeAttribute(null=True)
+    reminders_due = ReminderDueIndex()
 
 
 # Errors are kept on the survey for operators, cut to a size an item can always hold.
@@ -141,11 +164,14 @@ def record_sent(
     agent_name: str | None,
     team_name: str | None,
     links_expire_at: datetime,
+    reminder_due: bool,
 ) -> None:
+    """The survey is sent; with `reminder_due` it enters the index of reminders to come."""
     survey.status, survey.sent_at = SurveyStatus.SENT.value, now
     survey.recipient, survey.message_id, survey.language = recipient, message_id, language
     survey.agent_name, survey.team_name = agent_name, team_name
     survey.links_expire_at = links_expire_at
+    survey.reminder_metric = survey.metric if reminder_due else None
     survey.save()
 
 
@@ -164,8 +190,66 @@ def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[
             "agent_name",
             "assigned_team_id",
             "team_name",
+            "reminder_sent_at",
         ],
     )
+
+
+# --- the reminder ----------------------------------------------------------------------------
+
+
+def survey_ids_due_a_reminder(metric_key: str, sent_before: datetime) -> Iterator[str]:
+    """Surveys of the metric sent before `sent_before` whose reminder is still to be decided,
+    oldest first."""
+    for item in SurveyItem.reminders_due.query(metric_key, SurveyItem.sent_at <= sent_before):
+        yield item.survey_id
+
+
+def find_surveys(survey_ids: list[str]) -> list[SurveyItem]:
+    return list(SurveyItem.batch_get(set(survey_ids))) if survey_ids else []
+
+
+def _leave_reminder_index(survey: SurveyItem, action: Action) -> bool:
+    try:
+        survey.update(
+            actions=[SurveyItem.reminder_metric.remove(), action],
+            condition=SurveyItem.reminder_metric.exists(),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def record_reminder_queued(survey: SurveyItem, now: datetime) -> bool:
+    """The reminder is on the queue: the survey leaves the index. False when another sweep (or
+    a cancellation) took it off first."""
+    return _leave_reminder_index(survey, SurveyItem.reminder_queued_at.set(now))
+
+
+def cancel_reminder(survey: SurveyItem, reason: str) -> None:
+    """No reminder for this survey, and why; it leaves the index if it was in it."""
+    if not _leave_reminder_index(survey, SurveyItem.reminder_skip_reason.set(reason)):
+        survey.update(actions=[SurveyItem.reminder_skip_reason.set(reason)])
+
+
+def record_reminder_sent(survey: SurveyItem, now: datetime, message_id: str) -> bool:
+    """False when the reminder was recorded as sent already (a duplicate that got this far)."""
+    try:
+        survey.update(
+            actions=[
+                SurveyItem.reminder_sent_at.set(now),
+                SurveyItem.reminder_message_id.set(message_id),
+                SurveyItem.reminder_metric.remove(),
+            ],
+            condition=SurveyItem.reminder_sent_at.does_not_exist(),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
 
 
 # --- the writeback's bookkeeping ---------------------------------------------------------------

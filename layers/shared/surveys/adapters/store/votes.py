@@ -32,6 +32,8 @@ class VoteItem(Model):
     reasons = ListAttribute[str](default=list)
     sent_by = UnicodeAttribute()
     user_agent = UnicodeAttribute(null=True)
+    # The reason ids sent with the score, known or not.
+    answer_reasons = ListAttribute[str](null=True)
     # The length only: the comment itself is the rating's, and stays out of the audit.
     comment_length = NumberAttribute(default=0)
     # The rating version this vote saved, so a burst can undo exactly what it counted.
@@ -53,6 +55,7 @@ def record_vote(
     sent_by: str,
     user_agent: str | None,
     comment_length: int,
+    answer_reasons: list[str] | None = None,
 ) -> VoteItem:
     vote = VoteItem(
         survey_id,
@@ -64,6 +67,7 @@ def record_vote(
         sent_by=sent_by,
         user_agent=user_agent,
         comment_length=comment_length,
+        answer_reasons=answer_reasons or None,
     )
     vote.save()
     return vote
