@@ -232,6 +232,10 @@ class KustomerApi:
         """What a change of Kustomer plan does: a new per-minute limit, from a fresh window."""
         self._org_limiter = FixedWindowLimiter(per_minute)
 
+    def spend_rate_limit_window(self) -> None:
+        """What the org's other integrations do when they use up the current window."""
+        self._org_limiter.spend(ORG_LIMIT_KEY, self.now())
+
     @property
     def contract(self) -> Contract:
         return self._contract

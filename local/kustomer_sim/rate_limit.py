@@ -42,6 +42,12 @@ class FixedWindowLimiter:
             self._windows[key] = (started, used + 1)
             return True
 
+    def spend(self, key: str, now: datetime) -> None:
+        """Use up what is left of `key`'s current window."""
+        with self._lock:
+            started, _ = self._current(key, now)
+            self._windows[key] = (started, self.limit)
+
     def state(self, key: str, now: datetime) -> WindowState:
         with self._lock:
             started, used = self._current(key, now)

@@ -288,6 +288,11 @@ class KustomerSimulator:
         """Requests per minute the org allows from now on (Kustomer's limit depends on the plan)."""
         self._api.set_rate_limit(per_minute)
 
+    def spend_rate_limit_window(self) -> None:
+        """What the org's other integrations do when they use up the current 60-second window:
+        every request gets 429 until the window resets."""
+        self._api.spend_rate_limit_window()
+
     def delete_conversation(self, conversation_id: str) -> None:
         """What a delete in Kustomer's UI does: the conversation and its notes are gone, and
         every request naming it gets 404."""

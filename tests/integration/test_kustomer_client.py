@@ -167,3 +167,18 @@ def test_a_note_is_posted_again_only_when_kustomer_certainly_did_not_create_it(
         "A 429 is never carried out: posted again",
         "Created, but the answer never came",
     ]
+
+
+def test_a_window_other_integrations_used_up_costs_one_429_then_a_wait_for_its_reset(
+    limited_simulator: KustomerSimulator, clock: SimulatedClock
+) -> None:
+    customer = limited_simulator.add_customer("Jane Doe", ["jane@example.com"])
+    client = _client(limited_simulator, clock)
+    client.get_customer(customer)
+    limited_simulator.spend_rate_limit_window()
+
+    for _ in range(3):
+        client.get_customer(customer)
+
+    assert _statuses(limited_simulator) == [200, 429, 200, 200, 200]
+    assert 0 < clock.slept <= 62
