@@ -47,6 +47,9 @@ MILLISECOND = timedelta(milliseconds=1)
 # A page takes this many results in order before its order is believed: below it, a page of
 # results in an order unrelated to updatedAt may look ascending by chance (1 in 10! for 10).
 ORDER_EVIDENCE = 10
+# A page this long in order proves the order by itself (1 in 100! by chance); a shorter one is
+# confirmed by the page after it.
+ORDER_PROOF = 100
 
 
 def oldest_first(updated_at: list[datetime]) -> bool:

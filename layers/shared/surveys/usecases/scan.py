@@ -39,6 +39,7 @@ from surveys.adapters.store.state import (
 )
 from surveys.domain.scan_window import (
     MILLISECOND,
+    ORDER_PROOF,
     ScanWindow,
     first_watermark,
     in_ascending_order,
@@ -167,9 +168,11 @@ class _Scan:
         self._read_whole(window, first)
 
     def _in_order(self, window: ScanWindow, first: ConversationPage) -> bool:
-        """Whether the results come oldest first: this page in itself and, once a run, the
-        second page after it (a page can look ordered by chance; two in a row cannot)."""
+        """Whether the results come oldest first: this page in itself and, once a run when the
+        page is short, the second page after it (a short page can look ordered by chance)."""
         in_order = in_ascending_order([c.updated_at for c in first.conversations])
+        if in_order and len(first.conversations) >= ORDER_PROOF:
+            self._order_confirmed = True
         if in_order and not self._order_confirmed:
             second = self._search(window, 2)
             newest_first = max(c.updated_at for c in first.conversations)
