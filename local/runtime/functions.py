@@ -49,6 +49,8 @@ class LocalFunction:
     arn: str
     environment: dict[str, str]
     events: dict[str, dict[str, Any]]
+    # The execution role's credentials, as Lambda puts them into the function's environment.
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
     _module: ModuleType | None = field(default=None, repr=False)
 
     def _handler(self) -> Any:
@@ -67,8 +69,9 @@ class LocalFunction:
 
     @contextmanager
     def _environment(self) -> Iterator[None]:
-        saved = {name: os.environ.get(name) for name in self.environment}
-        os.environ.update(self.environment)
+        applied = {**self.environment, **self.credentials}
+        saved = {name: os.environ.get(name) for name in applied}
+        os.environ.update(applied)
         try:
             yield
         finally:
