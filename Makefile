@@ -58,7 +58,8 @@ test: lint typecheck validate security
 	$(MAKE) --no-print-directory -j2 --output-sync=target suites runtime-suites
 	$(MAKE) --no-print-directory artifact e2e load-ci
 
-suites: unit integration
+suites:
+	$(MAKE) --no-print-directory -j1 unit integration
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

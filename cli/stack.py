@@ -134,6 +134,9 @@ class Stack:
         environment.update(self.credentials or {})
         saved = dict(os.environ)
         os.environ.update(environment)
+        if self.credentials and "AWS_SESSION_TOKEN" not in self.credentials:
+            # A session token of the caller's own would not belong to these keys.
+            os.environ.pop("AWS_SESSION_TOKEN", None)
         _forget_cached_settings()
         try:
             yield
