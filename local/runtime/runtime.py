@@ -113,7 +113,7 @@ def _forget_container_caches() -> None:
     else:
         powertools_parameters.clear_caches()
     # Their clients were made in an earlier runtime, perhaps with credentials now gone.
-    powertools_parameters.base.DEFAULT_PROVIDERS.clear()
+    powertools_parameters.constants.DEFAULT_PROVIDERS.clear()
 
 
 @dataclass
