@@ -41,6 +41,8 @@ _BATCH_ACTIONS = {
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
 }
+# moto names an action by the service's signing name; IAM's prefix differs for a few.
+_IAM_PREFIX = {"monitoring": "cloudwatch"}
 _TRANSACT_WRITE_ACTIONS = {
     "ConditionCheck": "dynamodb:ConditionCheckItem",
     "Put": "dynamodb:PutItem",
@@ -67,7 +69,8 @@ class _Request:
     def __init__(self, iam_request: Any) -> None:
         self.account = iam_request.account_id
         self.region = iam_request._region
-        self.action = iam_request._action
+        service, _, operation = str(iam_request._action).partition(":")
+        self.action = f"{_IAM_PREFIX.get(service, service)}:{operation}"
         self.path = iam_request._path
         self._data = iam_request._data
         self._body = iam_request._body
@@ -227,11 +230,12 @@ _DESCRIBERS: dict[str, Callable[[_Request, dict[str, Any]], Iterator[Check]]] = 
 }
 
 
+def _unknown_resource(request: _Request, params: dict[str, Any]) -> Iterator[Check]:
+    yield Check(request.action, "*", resource_unknown=True)
+
+
 def checks_for(request: _Request) -> list[Check]:
-    service = request.action.split(":", 1)[0]
-    describe = _DESCRIBERS.get(service)
-    if describe is None:
-        return [Check(request.action, "*", resource_unknown=True)]
+    describe = _DESCRIBERS.get(request.action.split(":", 1)[0], _unknown_resource)
     global_context = {
         "aws:RequestedRegion": [request.region],
         "aws:PrincipalAccount": [request.account],
@@ -302,6 +306,19 @@ def _check_action_permitted(self: Any, resource: str) -> None:
             raise _access_denied(self, message)
 
 
+_request_to_verify = access_control.IAMRequestBase._create_aws_request
+
+
+def _request_as_signed(self: Any) -> Any:
+    """The request whose signature moto recomputes, as the client signed it: moto stands in the
+    query string, or the headers, for the body of a request that sent none (a GET such as SES's
+    GetEmailIdentity), so its signature could never match."""
+    request = _request_to_verify(self)
+    if not self._body:
+        request.data = b""
+    return request
+
+
 _installed = False
 
 
@@ -310,6 +327,7 @@ def install() -> None:
     global _installed
     if not _installed:
         access_control.IAMRequest.check_action_permitted = _check_action_permitted  # type: ignore[method-assign]
+        access_control.IAMRequest._create_aws_request = _request_as_signed  # type: ignore[method-assign]
         _installed = True
 
 
