@@ -55,7 +55,8 @@ class MotoEndpoint:
     def reset(self) -> None:
         """Forget every resource and item, as a fresh account would have, and open it with an
         administrator; IAM checks stay off until `enforce_iam`, as while CloudFormation deploys."""
-        requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
+        # Generous: resetting every backend takes seconds on a loaded machine.
+        requests.post(f"{self.url}/moto-api/reset", timeout=120).raise_for_status()
         iam.set_enforcement(self.url, enabled=False)
         users = self.client("iam")
         users.create_user(UserName=ADMIN_USER)

@@ -335,5 +335,5 @@ def set_enforcement(endpoint_url: str, enabled: bool) -> None:
     """moto checks every request once its count of unauthenticated requests is used up: 0 turns
     the checks on at once, infinity off (the server's INITIAL_NO_AUTH_ACTION_COUNT)."""
     requests.post(
-        f"{endpoint_url}/moto-api/reset-auth", data="0" if enabled else "inf", timeout=10
+        f"{endpoint_url}/moto-api/reset-auth", data="0" if enabled else "inf", timeout=60
     ).raise_for_status()
