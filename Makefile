@@ -6,17 +6,17 @@ INSTALLED := $(VENV)/.installed
 # checkov pins a boto3 the layer cannot share, so it has a venv of its own.
 SECURITY_VENV := .venv-security
 SECURITY_INSTALLED := $(SECURITY_VENV)/.installed
-PY313 := /root/.pyenv/versions/3.13.0/bin
-# The browser tests drive Debian's Chromium: Playwright's own browser download is not reachable.
-CHROMIUM := /usr/bin/chromium
-# The spam-score test runs Debian's SpamAssassin with its shipped rules, offline.
-SPAMASSASSIN := /usr/bin/spamassassin
+# The unit and integration suites run again on the Python of the Lambda runtime (template.yaml's
+# Runtime), which scripts/runtime-python finds on the PATH or through pyenv.
+RUNTIME_VENV := .venv-runtime
+RUNTIME_INSTALLED := $(RUNTIME_VENV)/.installed
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 export AWS_ACCOUNT_ID_ENDPOINT_MODE := disabled
 
-.PHONY: demo serve test lint typecheck validate security unit integration e2e load load-ci build clean translations
+.PHONY: demo serve test suites lint typecheck validate security unit integration runtime-suites \
+	e2e chromium spamassassin load load-ci build artifact clean translations
 
 $(INSTALLED): requirements-dev.txt layers/shared/requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,13 +26,25 @@ $(INSTALLED): requirements-dev.txt layers/shared/requirements.txt pyproject.toml
 	$(PY) -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'kustomer_surveys_dev.pth').write_text('$(CURDIR)/layers/shared\n$(CURDIR)\n')"
 	touch $(INSTALLED)
 
-$(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+$(RUNTIME_INSTALLED): requirements-dev.txt layers/shared/requirements.txt pyproject.toml
+	python=$$(scripts/runtime-python) && $$python -m venv --clear $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(RUNTIME_VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(RUNTIME_VENV)/bin/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'kustomer_surveys_dev.pth').write_text('$(CURDIR)/layers/shared\n$(CURDIR)\n')"
+	touch $(RUNTIME_INSTALLED)
 
-$(SPAMASSASSIN):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends spamassassin
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not reachable),
+# found on the PATH and installed when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+# The spam-score test runs Debian's SpamAssassin with its shipped rules, offline.
+spamassassin:
+	@command -v spamassassin >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends spamassassin; }
 
 demo: $(INSTALLED)
 	$(PY) -m local.demo --outbox outbox
@@ -40,7 +52,14 @@ demo: $(INSTALLED)
 serve: $(INSTALLED)
 	$(PY) -m local.demo --outbox outbox --serve
 
-test: lint typecheck validate security unit integration e2e load-ci
+# The suites on the development Python and on the Lambda runtime's run side by side: each keeps
+# about one core busy.
+test: lint typecheck validate security
+	$(MAKE) --no-print-directory -j2 --output-sync=target suites runtime-suites
+	$(MAKE) --no-print-directory artifact e2e load-ci
+
+suites:
+	$(MAKE) --no-print-directory -j1 unit integration
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -69,7 +88,18 @@ unit: $(INSTALLED)
 integration: $(INSTALLED)
 	$(PY) -m pytest tests/integration
 
-e2e: $(INSTALLED) $(CHROMIUM) $(SPAMASSASSIN)
+# Without the runtime's Python here, say so and go on; CI must run them.
+runtime-suites:
+	@if scripts/runtime-python >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(RUNTIME_INSTALLED) && \
+		echo "Unit and integration suites on $$($(RUNTIME_VENV)/bin/python -V), the Lambda runtime's" && \
+		$(RUNTIME_VENV)/bin/python -m pytest tests/unit tests/integration; \
+	else \
+		echo "NOT RUN: the unit and integration suites on the Lambda runtime's Python."; \
+		scripts/runtime-python || test -z "$$CI"; \
+	fi
+
+e2e: $(INSTALLED) chromium spamassassin
 	$(PY) -m pytest tests/e2e
 
 # The load test (tests/load): the CI size in `make test`, 10,000 conversations with `make load`.
@@ -91,8 +121,22 @@ translations: $(INSTALLED)
 	done
 	rm -f .translations.pot
 
+# sam build needs the runtime's Python (python3.13) on the PATH.
 build: $(INSTALLED)
-	PATH="$(PY313):$$PATH" $(VENV)/bin/sam build --template template.yaml
+	@python=$$(scripts/runtime-python) && \
+	PATH="$$(dirname $$python):$$PATH" $(VENV)/bin/sam build --template template.yaml
+
+# The deployable build (arm64), then a copy for this machine's architecture from which every
+# function is imported on the runtime's Python (scripts/check_artifact.py). Without that Python
+# here, say so and go on; CI must run it.
+artifact: $(INSTALLED)
+	@if scripts/runtime-python >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory build && \
+		$(PY) -m scripts.check_artifact --python "$$(scripts/runtime-python)"; \
+	else \
+		echo "NOT CHECKED: the built artifact, on the Lambda runtime's Python."; \
+		scripts/runtime-python || test -z "$$CI"; \
+	fi
 
 clean:
-	rm -rf $(VENV) $(SECURITY_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache outbox test-output
+	rm -rf $(VENV) $(SECURITY_VENV) $(RUNTIME_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache outbox test-output

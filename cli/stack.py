@@ -31,6 +31,9 @@ class Stack:
     resources: dict[str, str]
     function_environments: dict[str, dict[str, str]]
     endpoint_url: str | None = None
+    # The local runtime's admin credentials (AWS_ACCESS_KEY_ID, ...); a deployed stack is
+    # reached with the caller's own.
+    credentials: dict[str, str] | None = None
 
     @classmethod
     def from_cloudformation(cls, name: str, region: str | None = None) -> Stack:
@@ -69,6 +72,7 @@ class Stack:
             resources=data["resources"],
             function_environments=data["function_environments"],
             endpoint_url=data["endpoint_url"],
+            credentials=data.get("credentials"),
         )
 
     def write_local_file(self, path: Path = LOCAL_STACK_FILE) -> None:
@@ -81,6 +85,7 @@ class Stack:
                     "resources": self.resources,
                     "function_environments": self.function_environments,
                     "endpoint_url": self.endpoint_url,
+                    "credentials": self.credentials,
                 },
                 indent=2,
             ),
@@ -88,7 +93,15 @@ class Stack:
         )
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url)  # type: ignore[call-overload]
+        keys = self.credentials or {}
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            region_name=self.region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=keys.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=keys.get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=keys.get("AWS_SESSION_TOKEN"),
+        )
 
     @contextmanager
     def as_function(self, logical_id: str) -> Iterator[None]:
@@ -118,10 +131,12 @@ class Stack:
         if self.endpoint_url:
             environment["AWS_ENDPOINT_URL"] = self.endpoint_url
             environment["AWS_ACCOUNT_ID_ENDPOINT_MODE"] = "disabled"
-            environment.setdefault("AWS_ACCESS_KEY_ID", "local")
-            environment.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        environment.update(self.credentials or {})
         saved = dict(os.environ)
         os.environ.update(environment)
+        if self.credentials and "AWS_SESSION_TOKEN" not in self.credentials:
+            # A session token of the caller's own would not belong to these keys.
+            os.environ.pop("AWS_SESSION_TOKEN", None)
         _forget_cached_settings()
         try:
             yield

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pytest
 
 from local.kustomer_sim import KustomerSimulator
+from local.runtime import iam
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
 
 # In Lambda the handlers' decorators publish the metrics after every invocation. Tests that call
@@ -23,6 +24,16 @@ TEST_PARAMETERS = {
     "CompanyName": "Acme",
     "LogLevel": "WARNING",
 }
+
+
+@pytest.fixture(autouse=True)
+def nothing_refused_by_iam() -> Iterator[None]:
+    """Every test runs with each function's template role enforced: a call its policy does not
+    allow fails the test, even where the code under test retries or reports it and goes on."""
+    iam.denials.clear()
+    yield
+    refused = iam.denials.messages()
+    assert not refused, "AWS calls template.yaml does not allow:\n" + "\n".join(refused)
 
 
 @pytest.fixture

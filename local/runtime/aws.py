@@ -4,37 +4,72 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import requests
 from moto.server import ThreadedMotoServer
 
+from local.runtime import iam
+from local.runtime.credentials import environment_of
+from local.runtime.roles import create_and_assume, execution_roles
 from local.runtime.template import TemplateResolver, resources_of_type
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 
 
+ADMIN_USER = "local-admin"
+_ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
 @dataclass
 class MotoEndpoint:
     server: ThreadedMotoServer
     url: str
+    # The account's administrator: the admin's command line tool, the runtime's own set-up and
+    # the tests act as this IAM user. Until the first reset, any key passes (checks are off).
+    admin: dict[str, str] = field(
+        default_factory=lambda: {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+    )
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, credentials: Mapping[str, str] | None = None) -> Any:
+        """A client acting as the admin, or with the given credentials (a function's role)."""
+        keys = credentials or self.admin
         return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.url,
             region_name=REGION,
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
+            aws_access_key_id=keys["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=keys["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=keys.get("AWS_SESSION_TOKEN"),
         )
 
     def reset(self) -> None:
-        """Forget every resource and item, as a fresh account would have."""
-        requests.post(f"{self.url}/moto-api/reset", timeout=10).raise_for_status()
+        """Forget every resource and item, as a fresh account would have, and open it with an
+        administrator; IAM checks stay off until `enforce_iam`, as while CloudFormation deploys."""
+        # Generous: resetting every backend takes seconds on a loaded machine.
+        requests.post(f"{self.url}/moto-api/reset", timeout=120).raise_for_status()
+        iam.set_enforcement(self.url, enabled=False)
+        users = self.client("iam")
+        users.create_user(UserName=ADMIN_USER)
+        users.put_user_policy(
+            UserName=ADMIN_USER,
+            PolicyName="AdministratorAccess",
+            PolicyDocument=json.dumps(_ADMIN_POLICY),
+        )
+        self.admin = environment_of(users.create_access_key(UserName=ADMIN_USER)["AccessKey"])
+
+    def enforce_iam(self) -> None:
+        iam.denials.clear()
+        iam.set_enforcement(self.url, enabled=True)
 
 
 _shared_moto: MotoEndpoint | None = None
@@ -47,12 +82,14 @@ def shared_moto() -> MotoEndpoint:
     if _shared_moto is None:
         # One access-log line per AWS call would bury the runtime's own output.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        # The roles SAM creates attach AWS managed policies, which moto then knows.
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        iam.install()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         host, port = server.get_host_and_port()
         _shared_moto = MotoEndpoint(server=server, url=f"http://{host}:{port}")
-    else:
-        _shared_moto.reset()
+    _shared_moto.reset()
     return _shared_moto
 
 
@@ -131,10 +168,24 @@ def _create_secrets(
             value = secrets.token_urlsafe(48)
         else:
             value = str(resolver.resolve(properties["SecretString"]))
-        name = _physical_name(stack, logical_id)
-        manager.create_secret(Name=name, SecretString=value)
-        # Secrets Manager takes a name wherever it takes an ARN, and a name survives a reset.
-        resolver.names.refs[logical_id] = name
+        arguments = {"Name": _physical_name(stack, logical_id), "SecretString": value}
+        if "KmsKeyId" in properties:
+            arguments["KmsKeyId"] = str(resolver.resolve(properties["KmsKeyId"]))
+        # As in CloudFormation, the secret's Ref is its ARN, which IAM policies name.
+        resolver.names.refs[logical_id] = manager.create_secret(**arguments)["ARN"]
+
+
+def _create_keys(moto: MotoEndpoint, resolver: TemplateResolver) -> None:
+    """KMS keys, so that secrets are encrypted under the template's key and reading one takes
+    kms:Decrypt on it, as in AWS. Key policies are not evaluated locally."""
+    kms = moto.client("kms")
+    for logical_id, resource in resources_of_type(resolver.template, "AWS::KMS::Key").items():
+        properties = resolver.resolve(resource.get("Properties", {}))
+        metadata = kms.create_key(Description=str(properties.get("Description", logical_id)))[
+            "KeyMetadata"
+        ]
+        resolver.names.refs[logical_id] = metadata["KeyId"]
+        resolver.names.attributes[(logical_id, "Arn")] = metadata["Arn"]
 
 
 def _create_topics(moto: MotoEndpoint, resolver: TemplateResolver, stack: str) -> None:
@@ -196,6 +247,7 @@ def provision(
 ) -> None:
     _create_tables(moto, resolver, stack)
     _create_queues(moto, resolver, stack)
+    _create_keys(moto, resolver)
     _create_secrets(moto, resolver, stack, secret_values)
     _create_topics(moto, resolver, stack)
     _create_event_buses(moto, resolver, stack)
@@ -207,3 +259,15 @@ def provision(
             resolver.names.attributes[(logical_id, "Arn")] = (
                 f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{_physical_name(stack, logical_id)}"
             )
+
+
+def assume_execution_roles(
+    moto: MotoEndpoint, resolver: TemplateResolver, stack: str
+) -> dict[str, dict[str, str]]:
+    """Each function's role, created as SAM declares it; returns each function's credentials
+    as the environment variables Lambda gives it."""
+    iam_client, sts = moto.client("iam"), moto.client("sts")
+    return {
+        role.function: environment_of(create_and_assume(iam_client, sts, stack, role))
+        for role in execution_roles(resolver, REGION)
+    }

@@ -22,9 +22,11 @@ def _failed_ids(response: Any) -> list[str]:
 @dataclass
 class SqsSource:
     """Polls a queue into a function, deleting what succeeded and reporting partial failures.
+    It reads and deletes with the function's role, as Lambda's event source mapping does.
 
     A failed message is made visible again at once instead of after the visibility timeout, so
-    a local cycle sees retries now; the queue's redrive policy still moves it to the DLQ.
+    a local cycle sees retries now; the queue's redrive policy still moves it to the DLQ. That
+    shortcut is the runtime's own, not Lambda's, so it is made with the admin's rights.
     """
 
     moto: MotoEndpoint
@@ -33,9 +35,10 @@ class SqsSource:
     batch_size: int = 10
 
     def __post_init__(self) -> None:
-        self._sqs = self.moto.client("sqs")
+        self._runtime_sqs = self.moto.client("sqs")
+        self._sqs = self.moto.client("sqs", self.function.credentials)
         queue_name = self.queue_arn.rsplit(":", 1)[1]
-        self._queue_url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        self._queue_url = self._runtime_sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
 
     def drain(self, max_batches: int = 1000) -> tuple[int, int]:
         """Deliver until the queue is empty; returns (messages handled, failures reported)."""
@@ -55,7 +58,7 @@ class SqsSource:
                 failed = {message["MessageId"] for message in messages}
             for message in messages:
                 if message["MessageId"] in failed:
-                    self._sqs.change_message_visibility(
+                    self._runtime_sqs.change_message_visibility(
                         QueueUrl=self._queue_url,
                         ReceiptHandle=message["ReceiptHandle"],
                         VisibilityTimeout=0,
@@ -72,7 +75,8 @@ class SqsSource:
 @dataclass
 class DynamoDBStreamSource:
     """Reads a table's stream in order, retrying from the first reported failure; after the
-    retry limit the batch's description goes to the on-failure destination, as Lambda does."""
+    retry limit the batch's description goes to the on-failure destination, as Lambda does.
+    Reading the stream and sending to the destination take the function's role, as in Lambda."""
 
     moto: MotoEndpoint
     function: LocalFunction
@@ -84,8 +88,8 @@ class DynamoDBStreamSource:
     _iterators: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._streams = self.moto.client("dynamodbstreams")
-        self._sqs = self.moto.client("sqs")
+        self._streams = self.moto.client("dynamodbstreams", self.function.credentials)
+        self._sqs = self.moto.client("sqs", self.function.credentials)
 
     def _shard_iterators(self) -> dict[str, str]:
         shards = self._streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"][
@@ -104,7 +108,8 @@ class DynamoDBStreamSource:
         if not self.on_failure_queue_arn:
             return
         queue_name = self.on_failure_queue_arn.rsplit(":", 1)[1]
-        url = self._sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        # Lambda knows the queue from its ARN; the runtime looks its URL up as the admin.
+        url = self.moto.client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]
         first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
         self._sqs.send_message(
             QueueUrl=url,
@@ -182,9 +187,10 @@ def invoke_asynchronously(
             continue
         return True
     if dead_letter_queue_arn:
-        sqs = moto.client("sqs")
+        # Lambda sends to a function's dead-letter queue with the function's role.
+        sqs = moto.client("sqs", function.credentials)
         queue_name = dead_letter_queue_arn.rsplit(":", 1)[1]
-        url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        url = moto.client("sqs").get_queue_url(QueueName=queue_name)["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
     return False
 

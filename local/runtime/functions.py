@@ -15,6 +15,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aws_lambda_powertools.utilities.parameters import constants as parameter_providers
+
 from local.runtime.template import REPO_ROOT, TemplateResolver, resources_of_type
 
 # Lambda runs one event per container; here every function shares one process, one Powertools
@@ -49,7 +51,12 @@ class LocalFunction:
     arn: str
     environment: dict[str, str]
     events: dict[str, dict[str, Any]]
+    # The execution role's credentials, as Lambda puts them into the function's environment.
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
     _module: ModuleType | None = field(default=None, repr=False)
+    # Powertools Parameters' providers and their cache, this function's own as in its container:
+    # a secret another function has cached must still be read, and allowed, by this one.
+    _parameter_providers: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def _handler(self) -> Any:
         module_name, function_name = self.handler.rsplit(".", 1)
@@ -67,11 +74,19 @@ class LocalFunction:
 
     @contextmanager
     def _environment(self) -> Iterator[None]:
-        saved = {name: os.environ.get(name) for name in self.environment}
-        os.environ.update(self.environment)
+        applied = {**self.environment, **self.credentials}
+        saved = {name: os.environ.get(name) for name in applied}
+        os.environ.update(applied)
+        providers = parameter_providers.DEFAULT_PROVIDERS
+        outside = dict(providers)
+        providers.clear()
+        providers.update(self._parameter_providers)
         try:
             yield
         finally:
+            self._parameter_providers = dict(providers)
+            providers.clear()
+            providers.update(outside)
             for name, value in saved.items():
                 if value is None:
                     os.environ.pop(name, None)

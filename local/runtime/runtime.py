@@ -20,7 +20,16 @@ from boto3.dynamodb.types import TypeDeserializer
 from moto.backends import get_backend
 
 from cli.stack import Stack
-from local.runtime.aws import ACCOUNT_ID, REGION, MotoEndpoint, provision, shared_moto
+from local.runtime import iam
+from local.runtime.aws import (
+    ACCOUNT_ID,
+    REGION,
+    MotoEndpoint,
+    assume_execution_roles,
+    provision,
+    shared_moto,
+)
+from local.runtime.credentials import sign_with_current_environment
 from local.runtime.event_sources import (
     DynamoDBStreamSource,
     EventBridgeRule,
@@ -32,6 +41,7 @@ from local.runtime.events import scheduled_event
 from local.runtime.functions import LocalFunction, functions_with_event, load_functions
 from local.runtime.http_gateway import HttpGateway, Route
 from local.runtime.template import (
+    TEMPLATE_PATH,
     LocalNames,
     TemplateResolver,
     load_template,
@@ -48,6 +58,7 @@ class RuntimeOptions:
     port: int = 0
     outbox: Path | None = None
     stack_name: str = "local"
+    template_path: Path = TEMPLATE_PATH
 
 
 @dataclass
@@ -89,14 +100,14 @@ class SentEmail:
 
 
 def _runtime_environment(moto: MotoEndpoint) -> dict[str, str]:
-    """What Lambda's environment provides and the template does not: credentials, region, and
-    endpoints pointing at moto; X-Ray and EMF output are off without their daemons."""
+    """What Lambda's environment provides and the template does not: region and endpoints
+    pointing at moto, and, outside an invocation, the admin's credentials (a function gets its
+    role's while it runs); X-Ray and EMF output are off without their daemons."""
     return {
         "AWS_ENDPOINT_URL": moto.url,
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        **moto.admin,
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
@@ -113,6 +124,8 @@ def _forget_container_caches() -> None:
         bootstrap.reset()
     else:
         powertools_parameters.clear_caches()
+    # Their clients were made in an earlier runtime, perhaps with credentials now gone.
+    powertools_parameters.constants.DEFAULT_PROVIDERS.clear()
 
 
 @dataclass(frozen=True)
@@ -146,9 +159,11 @@ class LocalRuntime:
     def start(self) -> LocalRuntime:
         # EMF output is off locally, so Powertools' "no metrics to publish" says nothing useful.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        self.template = load_template()
+        self.template = load_template(self.options.template_path)
         self.moto = shared_moto()
         os.environ.update(_runtime_environment(self.moto))
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        sign_with_current_environment()
         _forget_container_caches()
         self.gateway = HttpGateway([], port=self.options.port)
         parameters = {"PublicBaseUrl": self.gateway.base_url, **self.options.parameters}
@@ -172,6 +187,10 @@ class LocalRuntime:
             {"KustomerApiKeySecret": self.options.kustomer_api_key},
         )
         self.functions = load_functions(self.resolver)
+        for logical_id, credentials in assume_execution_roles(
+            self.moto, self.resolver, self.options.stack_name
+        ).items():
+            self.functions[logical_id].credentials = credentials
         self.gateway.routes = [
             Route(str(properties["Method"]).upper(), str(properties["Path"]), function)
             for function, properties in functions_with_event(self.functions, "HttpApi")
@@ -227,6 +246,7 @@ class LocalRuntime:
             for kind in ("Schedule", "ScheduleV2")
             for function, _ in functions_with_event(self.functions, kind)
         }
+        self.moto.enforce_iam()
         self.gateway.start()
         return self
 
@@ -259,6 +279,7 @@ class LocalRuntime:
                 for logical_id, function in self.functions.items()
             },
             endpoint_url=self.moto.url,
+            credentials=dict(self.moto.admin),
         )
 
     def set_trigger(
@@ -288,6 +309,11 @@ class LocalRuntime:
 
         with self.stack().as_admin():
             return sync_agents_with_stored_key(bootstrap.kustomer_client, datetime.now(UTC))
+
+    def access_denied(self) -> list[str]:
+        """Every AWS call a function's role was refused since this runtime started, worded as
+        IAM words it (the action, the resource and why)."""
+        return iam.denials.messages()
 
     @property
     def base_url(self) -> str:

@@ -4,6 +4,7 @@ and its HTML version opened in a real browser."""
 from __future__ import annotations
 
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output"
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, found on the PATH (`make e2e` installs it).
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

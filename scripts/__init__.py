@@ -1,0 +1,1 @@
+"""Checks and helpers the Makefile runs."""
