@@ -8,13 +8,13 @@ week is then the share of that week's surveys that were answered, whenever the a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from surveys.adapters.store.ratings import latest_scores
 from surveys.adapters.store.state import all_agents, all_teams
-from surveys.adapters.store.surveys import sent_surveys
+from surveys.adapters.store.surveys import sent_surveys, surveys_in_table
 from surveys.domain.metrics import Metric, metric_by_key
 from surveys.domain.scoring import ScoreSummary
 
@@ -101,10 +101,25 @@ def build_report(
     )
 
 
-def survey_report(metric_key: str, since: datetime, until: datetime) -> SurveyReport:
-    """Read the surveys sent in the period and their ratings, and add them up."""
+def surveys_to_read() -> int:
+    """About how many surveys a report reads (all of them: see `sent_surveys`)."""
+    return surveys_in_table()
+
+
+def _ignore(scanned: int) -> None:
+    pass
+
+
+def survey_report(
+    metric_key: str,
+    since: datetime,
+    until: datetime,
+    progress: Callable[[int], None] = _ignore,
+) -> SurveyReport:
+    """Read the surveys sent in the period and their ratings, and add them up. `progress` gets
+    the number of surveys read so far."""
     metric = metric_by_key(metric_key)
-    sent = list(sent_surveys(metric.key, since, until))
+    sent = list(sent_surveys(metric.key, since, until, scanned=progress))
     scores = latest_scores(item.survey_id for item in sent)
     # Surveys keep the agent's and team's names from when they were sent; older ones may only
     # have the ids.
