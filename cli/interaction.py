@@ -232,6 +232,12 @@ class Progress:
     def advance(self, by: int = 1) -> None:
         self.update(self.done + by)
 
+    def next_stage(self, label: str, total: int | None, unit: str | None = None) -> None:
+        """Go on with another part of the work, counted from 0 (and timed from now)."""
+        self.label, self.total, self.done = label, total, 0
+        self.unit = self.unit if unit is None else unit
+        self._started = self._clock()
+
     def _counts(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
         if self.total is None:

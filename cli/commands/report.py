@@ -194,13 +194,19 @@ def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
     from cli.report_html import write_html_report
-    from surveys.usecases.report import survey_report, surveys_to_read
+    from surveys.usecases.report import ReportStage, survey_report, surveys_to_read
 
     now = datetime.now(UTC)
     since = parse_since(arguments.since, now)
     try:
         with stack.as_admin(), Progress("Surveys read", surveys_to_read(), "surveys") as progress:
-            report = survey_report(arguments.metric, since, now, progress=progress.update)
+
+            def show(stage: ReportStage, done: int, total: int | None) -> None:
+                if stage is ReportStage.RATINGS and progress.label != "Ratings read":
+                    progress.next_stage("Ratings read", total)
+                progress.update(done, total)
+
+            report = survey_report(arguments.metric, since, now, progress=show)
     except KeyboardInterrupt:
         tell("\nReport stopped by Ctrl-C: a report only reads, so nothing changed or was written.")
         return ExitCode.INTERRUPTED

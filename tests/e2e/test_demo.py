@@ -136,7 +136,12 @@ def test_serve_keeps_running_answers_a_real_click_and_stops_on_ctrl_c(tmp_path: 
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Its file aside, so a developer's own `make serve` is left alone.
+        env={
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "SURVEYS_LOCAL_FILE": str(tmp_path / "stack.json"),
+        },
     )
     lines: queue.Queue[str] = queue.Queue()
     output: list[str] = []

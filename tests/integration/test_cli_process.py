@@ -432,3 +432,53 @@ def test_ctrl_c_mid_redrive_finishes_the_rating_in_hand_and_a_rerun_goes_on(
     for survey_id in survey_ids:
         assert served.notes(survey_id) == [f"{REFERENCE}{survey_id} v1"]
     assert served.visible_messages("WritebackDeadLetterQueue") == 0
+
+
+def many_surveys_sent(served: Served, count: int) -> None:
+    """A year of surveys, as a large team's table holds them, written straight to the table."""
+    dynamodb = served.runtime.moto.client("dynamodb")
+    table = served.runtime.resolver.names.refs["SurveysTable"]
+    # As PynamoDB's UTCDateTimeAttribute writes a time.
+    sent_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+0000")
+    for start in range(0, count, 25):
+        dynamodb.batch_write_item(
+            RequestItems={
+                table: [
+                    {
+                        "PutRequest": {
+                            "Item": {
+                                "survey_id": {"S": f"csat-history{number:06d}"},
+                                "conversation_id": {"S": f"history{number:06d}"},
+                                "metric": {"S": "csat"},
+                                "customer_id": {"S": f"customer{number:06d}"},
+                                "status": {"S": "sent"},
+                                "queued_at": {"S": sent_at},
+                                "sent_at": {"S": sent_at},
+                                "agent_name": {"S": "Maya Patel"},
+                                "recipient": {"S": f"customer{number:06d}@example.com"},
+                            }
+                        }
+                    }
+                    for number in range(start, min(start + 25, count))
+                ]
+            }
+        )
+
+
+def test_a_long_report_shows_its_progress_and_ctrl_c_stops_it_writing_nothing(
+    served: Served,
+) -> None:
+    many_surveys_sent(served, 8_000)
+    html = served.folder / "csat.html"
+
+    report = served.terminal("report", "--metric", "csat", "--html", str(html))
+    # Reading the table, then the ratings of the period's surveys: either shows a bar.
+    report.expect(" read [")
+    report.type(CTRL_C)
+
+    assert report.wait() == 130, report.output
+    assert "Report stopped by Ctrl-C" in report.output
+    assert "nothing changed or was written" in report.output
+    assert "Customer Satisfaction" not in report.output
+    assert not html.exists()
+    assert list(served.folder.glob(".csat.html*")) == []

@@ -103,6 +103,21 @@ def test_an_estimated_total_grows_to_what_was_done_and_an_unknown_one_shows_coun
     ]
 
 
+def test_a_next_stage_counts_and_times_from_zero() -> None:
+    clock, screen = FakeClock(), Terminal()
+    with Progress("Surveys read", 1000, "surveys", stream=screen, clock=clock) as progress:
+        clock.now += 30
+        progress.update(1000)
+        progress.next_stage("Ratings read", 200)
+        clock.now += 2
+        progress.update(100)
+
+    assert "Surveys read [########################] 1000/1000 surveys, 100 %" in screen.getvalue()
+    assert "Ratings read [############............] 100/200 surveys, 50 %, about 2 s left" in (
+        screen.getvalue()
+    )
+
+
 def _asked(answer: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
     monkeypatch.setattr("sys.stdin", Answers(answer))
     confirm(argparse.Namespace(yes=False), ["3 surveys will be retried"], action="redrive")
