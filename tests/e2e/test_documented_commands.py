@@ -6,28 +6,23 @@ this fails as soon as the documentation and the tool drift apart. The README sho
 a deployed stack (`--stack NAME`) and says that `--local` acts on `make serve` instead: that
 one swap is the only change made to a line. Each runs in bash, in a scratch folder where
 `.venv/bin` is the repository's, with `surveys` and a stand-in for `pass` on the PATH; the test
-answers the prompts a person would (a confirmation, the API key).
+answers the prompts a person would (a confirmation, the API key), and after a line that
+deactivates a trigger it activates it again, as the lines after it assume.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import re
-import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from cli.stack import Stack
 from local.demo import SIMULATOR_API_KEY
+from tests.e2e.serve import ServeProcess
 from tests.terminal import run_in_terminal
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,64 +49,27 @@ def readme_command_lines() -> list[str]:
     return [line.replace("--stack NAME", "--local") for line in lines]
 
 
-@dataclass
-class Serve:
-    process: subprocess.Popen[str]
-    stack_file: Path
-    examples: list[str]
-    output: list[str]
-
-
-def _wait_for(lines: queue.Queue[str], prefix: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            if lines.get(timeout=left).startswith(prefix):
-                return
-        except queue.Empty:
-            break
-    raise AssertionError(f"make serve printed no line starting {prefix!r} within {seconds:g}s")
-
-
 @pytest.fixture(scope="module")
-def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve]:
-    """`make serve`, with its file moved aside so a developer's own one is left alone."""
-    stack_file = tmp_path_factory.mktemp("serve") / "stack.json"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.demo", "--port", "0", "--serve", "--scan-interval", "60"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "SURVEYS_LOCAL_FILE": str(stack_file)},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-
-    def collect() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            lines.put(line)
-
-    reader = threading.Thread(target=collect, daemon=True)
-    reader.start()
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    """`make serve`, and the example commands it prints."""
+    serve = ServeProcess(tmp_path_factory.mktemp("serve") / "stack.json", scan_interval=60)
     try:
-        _wait_for(lines, "Admin commands reach this runtime", 90)
-        time.sleep(0.5)
-        start = next(i for i, line in enumerate(output) if line.startswith("Admin commands"))
-        examples = []
-        for line in output[start + 1 :]:
-            if not line.startswith("  .venv/bin/surveys "):
-                break
-            examples.append(line.strip())
-        yield Serve(process, stack_file, examples, output)
+        serve.wait_for_line("Admin commands reach this runtime", 90)
+        yield serve
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        reader.join(timeout=10)
-    assert not stack_file.exists(), "make serve left its file behind"
+        serve.stop()
+    assert not serve.stack_file.exists(), "make serve left its file behind"
+
+
+def suggested_commands(serve: ServeProcess) -> list[str]:
+    """The lines `make serve` prints below "Admin commands reach this runtime ...": each
+    indented `.venv/bin/surveys ...`."""
+    examples = []
+    while True:
+        line = serve.wait_for_line("", 10)
+        if not line.startswith("  .venv/bin/surveys "):
+            return examples
+        examples.append(line.strip())
 
 
 @pytest.fixture(scope="module")
@@ -128,24 +86,20 @@ def admin_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def ces_trigger_active(stack_file: Path) -> None:
-    """The state the README's commands assume: the CES trigger on (an earlier line may have
-    deactivated it)."""
-    from surveys.usecases.triggers import activate_trigger, trigger_settings
-
-    with Stack.from_local_file(stack_file).as_admin():
-        if not trigger_settings("ces").active:
-            activate_trigger("ces", datetime.now(UTC))
-
-
-def run_as_printed(line: str, serve: Serve, folder: Path) -> tuple[int, str]:
-    ces_trigger_active(serve.stack_file)
+def run_as_printed(line: str, serve: ServeProcess, folder: Path) -> tuple[int, str]:
     env = {
         **os.environ,
         "PATH": f"{folder / 'bin'}:{VENV / 'bin'}:{os.environ['PATH']}",
         "SURVEYS_LOCAL_FILE": str(serve.stack_file),
     }
-    return run_in_terminal(["bash", "-c", line], cwd=folder, env=env, answers=ANSWERS)
+    result = run_in_terminal(["bash", "-c", line], cwd=folder, env=env, answers=ANSWERS)
+    deactivated = re.search(r"\btrigger deactivate (\w+)", line)
+    if deactivated:
+        # The lines after it assume the trigger on, as a deployment in use has it.
+        again = [str(VENV / "bin" / "surveys"), "--local", "trigger", "activate"]
+        again += [deactivated.group(1), "--yes"]
+        subprocess.run(again, env=env, capture_output=True, check=True, timeout=120)
+    return result
 
 
 def test_the_readme_shows_commands_to_run() -> None:
@@ -158,7 +112,7 @@ def test_the_readme_shows_commands_to_run() -> None:
 
 @pytest.mark.parametrize("line", readme_command_lines())
 def test_every_command_line_in_the_readme_works_as_printed(
-    line: str, serve: Serve, admin_folder: Path
+    line: str, serve: ServeProcess, admin_folder: Path
 ) -> None:
     code, output = run_as_printed(line, serve, admin_folder)
 
@@ -171,10 +125,12 @@ def test_every_command_line_in_the_readme_works_as_printed(
 
 
 def test_every_command_make_serve_suggests_works_as_printed(
-    serve: Serve, admin_folder: Path
+    serve: ServeProcess, admin_folder: Path
 ) -> None:
-    assert serve.examples, "".join(serve.output)
-    for line in serve.examples:
+    examples = suggested_commands(serve)
+
+    assert len(examples) >= 3, serve.output
+    for line in examples:
         code, output = run_as_printed(line, serve, admin_folder)
 
         assert code == 0, f"$ {line}\n{output}"
