@@ -39,10 +39,12 @@ class DemoRun:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    outbox = tmp_path_factory.mktemp("demo") / "outbox"
+    """`make demo` (`--outbox outbox`), run in a folder of its own."""
+    folder = tmp_path_factory.mktemp("demo")
+    outbox = folder / "outbox"
     result = subprocess.run(
-        [sys.executable, "-m", "local.demo", "--port", "0", "--outbox", str(outbox)],
-        cwd=REPO,
+        [sys.executable, "-m", "local.demo", "--port", "0", "--outbox", "outbox"],
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=120,
