@@ -259,4 +259,7 @@ def render_html_report(report: SurveyReport, generated_at: datetime) -> str:
 
 def write_html_report(report: SurveyReport, path: Path, generated_at: datetime) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html_report(report, generated_at), encoding="utf-8")
+    # Written beside it and renamed: an interrupted run never leaves half a report.
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(render_html_report(report, generated_at), encoding="utf-8")
+    partial.replace(path)

@@ -8,7 +8,9 @@ about table names, queues or secrets.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +19,15 @@ from typing import Any
 
 import boto3
 
-LOCAL_STACK_FILE = Path(__file__).resolve().parents[1] / ".local" / "stack.json"
+# Where `make serve` describes the running local runtime for `surveys --local`.
+DEFAULT_LOCAL_STACK_FILE = Path(__file__).resolve().parents[1] / ".local" / "stack.json"
+LOCAL_STACK_FILE_VARIABLE = "SURVEYS_LOCAL_FILE"
+
+
+def local_stack_file() -> Path:
+    """The local runtime's file: $SURVEYS_LOCAL_FILE, else .local/stack.json in the repository
+    (both `make serve` and `surveys --local` read the variable)."""
+    return Path(os.environ.get(LOCAL_STACK_FILE_VARIABLE) or DEFAULT_LOCAL_STACK_FILE)
 
 
 class StackNotFoundError(RuntimeError):
@@ -60,7 +70,7 @@ class Stack:
         return cls(name, session.region_name or "", resources, environments)
 
     @classmethod
-    def from_local_file(cls, path: Path = LOCAL_STACK_FILE) -> Stack:
+    def from_local_file(cls, path: Path) -> Stack:
         if not path.exists():
             raise StackNotFoundError(
                 f"no local runtime is running ({path} is missing): start one with `make serve`"
@@ -75,7 +85,7 @@ class Stack:
             credentials=data.get("credentials"),
         )
 
-    def write_local_file(self, path: Path = LOCAL_STACK_FILE) -> None:
+    def write_local_file(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
             json.dumps(
@@ -103,6 +113,21 @@ class Stack:
             aws_session_token=keys.get("AWS_SESSION_TOKEN"),
         )
 
+    def messages_in(self, queue_logical_id: str) -> int:
+        """How many messages one of the stack's queues holds, waiting, delayed or being handled
+        (SQS's approximate counts)."""
+        attributes = self.client("sqs").get_queue_attributes(
+            QueueUrl=self.resources[queue_logical_id], AttributeNames=["All"]
+        )["Attributes"]
+        return sum(
+            int(attributes.get(name, 0))
+            for name in (
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesDelayed",
+                "ApproximateNumberOfMessagesNotVisible",
+            )
+        )
+
     @contextmanager
     def as_function(self, logical_id: str) -> Iterator[None]:
         """Run shared-layer code with the environment the stack gives one of its functions."""
@@ -117,7 +142,7 @@ class Stack:
         for variables in self.function_environments.values():
             environment.update(variables)
         environment.pop("POWERTOOLS_SERVICE_NAME", None)
-        with self._environment(environment):
+        with self._environment(environment), _logs_on_stderr():
             yield
 
     @contextmanager
@@ -144,6 +169,26 @@ class Stack:
             os.environ.clear()
             os.environ.update(saved)
             _forget_cached_settings()
+
+
+@contextmanager
+def _logs_on_stderr() -> Iterator[None]:
+    """A command's stdout carries its result, which scripts read (`--output json`): the shared
+    layer's log lines go to stderr, at the level set for commands, whenever its Logger was
+    made."""
+    from surveys.observability import logger
+
+    handler = logger.registered_handler
+    if not isinstance(handler, logging.StreamHandler):
+        raise TypeError(f"the shared layer logs through {handler!r}, not a stream")
+    level, stream = logger.log_level, handler.stream
+    logger.setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
+    handler.setStream(sys.stderr)
+    try:
+        yield
+    finally:
+        handler.setStream(stream)
+        logger.setLevel(level)
 
 
 def _forget_cached_settings() -> None:

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.stack import LOCAL_STACK_FILE
+from cli.stack import local_stack_file
 from local.kustomer_sim import (
     BASE_CONTRACTS,
     DEFAULT_CONTRACT,
@@ -392,10 +392,11 @@ def print_report(runtime: LocalRuntime, metric: str, html: Path | None) -> int:
     if html is not None:
         arguments += ["--html", str(html)]
     print(f"\n$ surveys --local {' '.join(arguments)}")
+    # What `make serve` leaves running for the admin, this run keeps to itself.
     with tempfile.TemporaryDirectory() as folder:
         stack_file = Path(folder) / "stack.json"
         runtime.stack().write_local_file(stack_file)
-        return surveys(["--local", str(stack_file), *arguments])
+        return surveys(["--local-file", str(stack_file), *arguments])
 
 
 def _queued(scan_results: list[dict[str, Any]]) -> int:
@@ -492,12 +493,24 @@ def _import_agents(runtime: LocalRuntime) -> bool:
     return True
 
 
-def serve(runtime: LocalRuntime, interval: float) -> int:
-    runtime.stack().write_local_file(LOCAL_STACK_FILE)
+# What `make serve` suggests trying; tests/e2e/test_documented_commands.py runs each.
+ADMIN_EXAMPLES = (
+    "trigger show {metric}",
+    "report --metric {metric} --by agent",
+    "redrive",
+    "doctor",
+)
+
+
+def serve(runtime: LocalRuntime, interval: float, metric: str) -> int:
+    stack_file = local_stack_file()
+    runtime.stack().write_local_file(stack_file)
     print(
         f"Serving rating pages on {runtime.base_url}; scanning every {interval:g}s. Ctrl-C stops."
     )
-    print("Admin commands reach this runtime with: .venv/bin/surveys --local COMMAND")
+    print(f"Admin commands reach this runtime with `--local` ({stack_file} describes it), e.g.:")
+    for example in ADMIN_EXAMPLES:
+        print(f"  .venv/bin/surveys --local {example.format(metric=metric)}")
     seen = 0
     try:
         while True:
@@ -518,7 +531,7 @@ def serve(runtime: LocalRuntime, interval: float) -> int:
         print("\nStopped.")
         return 0
     finally:
-        LOCAL_STACK_FILE.unlink(missing_ok=True)
+        stack_file.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -555,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         if arguments.outbox:
             print(f"Outbox: {arguments.outbox.resolve()}")
         if arguments.serve:
-            return serve(runtime, arguments.scan_interval)
+            return serve(runtime, arguments.scan_interval, trigger.metric)
         return run_once(
             runtime,
             simulator,

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.errors import CommandError
+from cli.interaction import add_output_option, emit
 from cli.stack import Stack
-from surveys import bootstrap
-from surveys.usecases.agents import (
-    Agent,
-    AgentSyncError,
-    AgentSyncReport,
-    imported_agents,
-    sync_agents_with_stored_key,
-)
+
+if TYPE_CHECKING:
+    from surveys.usecases.agents import Agent, AgentSyncReport
 
 
 def register(subcommands: Any) -> None:
     agents = subcommands.add_parser("agents", help="list or refresh the agents from Kustomer")
     actions = agents.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("list", help="print the imported agents")
-    actions.add_parser(
+    listing = actions.add_parser("list", help="print the imported agents")
+    sync = actions.add_parser(
         "sync",
         help="import new Kustomer users and teams, update renamed ones, drop removed ones",
+        description=(
+            "Makes the imported agents and teams match Kustomer's users and teams. It asks for "
+            "no confirmation: it copies what Kustomer has, changes nothing a customer sees, "
+            "and running it again changes nothing."
+        ),
     )
+    add_output_option(listing)
+    add_output_option(sync)
     agents.set_defaults(run=run)
 
 
@@ -84,14 +87,41 @@ def _print_list(agents: list[Agent]) -> None:
     print(f"{len(agents)} agents")
 
 
+def sync_json(report: AgentSyncReport) -> dict[str, Any]:
+    teams = report.teams
+    return {
+        "imported": report.imported,
+        "added": report.added,
+        "updated": [{"before": before, "after": after} for before, after in report.updated],
+        "removed": report.removed,
+        "unchanged": report.unchanged,
+        "teams": {
+            "imported": teams.imported,
+            "added": teams.added,
+            "renamed": [{"before": before, "after": after} for before, after in teams.renamed],
+            "removed": teams.removed,
+            "unchanged": teams.unchanged,
+            "not_imported_because": teams.not_imported_because,
+        },
+    }
+
+
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
+    from surveys import bootstrap
+    from surveys.usecases.agents import (
+        AgentSyncError,
+        imported_agents,
+        sync_agents_with_stored_key,
+    )
+
     with stack.as_admin():
         if arguments.action == "list":
-            _print_list(imported_agents())
+            agents = imported_agents()
+            emit(arguments, {"agents": agents}, lambda: _print_list(agents))
             return 0
         try:
             report = sync_agents_with_stored_key(bootstrap.kustomer_client, datetime.now(UTC))
         except AgentSyncError as error:
             raise CommandError(f"agents not synced: {error}") from None
-    print_sync(report)
+    emit(arguments, sync_json(report), lambda: print_sync(report))
     return 0

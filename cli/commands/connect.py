@@ -6,12 +6,15 @@ import argparse
 import getpass
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cli.commands.agents import print_sync
+from cli.commands.agents import print_sync, sync_json
 from cli.errors import CommandError
+from cli.interaction import add_output_option, emit
 from cli.stack import Stack
-from surveys.usecases.connect import ConnectError, ConnectReport, connect
+
+if TYPE_CHECKING:
+    from surveys.usecases.connect import ConnectReport
 
 
 def register(subcommands: Any) -> None:
@@ -24,9 +27,11 @@ def register(subcommands: Any) -> None:
             "so the key never lands in the shell history. Checks that the key may make every "
             "call the surveys need, stores it in the stack's secret, creates the conversation "
             "custom attributes the answers are written to, and imports the Kustomer users as "
-            "agents. Safe to run again."
+            "agents. Safe to run again, and it asks for no confirmation: the key is the "
+            "admin's answer, and a key that fails a check changes nothing."
         ),
     )
+    add_output_option(command)
     command.add_argument(
         "--org-url",
         metavar="URL",
@@ -62,12 +67,27 @@ def _print(report: ConnectReport) -> None:
     print_sync(report.agents)
 
 
+def _json(report: ConnectReport) -> dict[str, Any]:
+    return {
+        "api_base": report.api_base,
+        "key": report.key,
+        "calls_checked": [check.call for check in report.checked],
+        "attributes_created": report.attributes_created,
+        "attributes_present": report.attributes_present,
+        "secret_id": report.secret_id,
+        "key_stored": report.key_stored,
+        "agents": sync_json(report.agents),
+    }
+
+
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
+    from surveys.usecases.connect import ConnectError, connect
+
     api_key = read_api_key()
     with stack.as_admin():
         try:
             report = connect(api_key, arguments.org_url, datetime.now(UTC))
         except ConnectError as error:
             raise CommandError(f"not connected: {error}") from None
-    _print(report)
+    emit(arguments, _json(report), lambda: _print(report))
     return 0

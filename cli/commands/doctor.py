@@ -5,19 +5,17 @@ from __future__ import annotations
 import argparse
 import textwrap
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.commands.sending import sender_limits
-from cli.dns_records import DnsPythonRecords
+from cli.interaction import add_output_option, emit
 from cli.stack import Stack
-from surveys import bootstrap
-from surveys.adapters.ses_reputation import CloudWatchReputation
 from surveys.config import settings
-from surveys.usecases.doctor.email_checks import DnsRecords
-from surveys.usecases.doctor.findings import Finding, Verdict
-from surveys.usecases.doctor.operation_checks import QueueDepth
-from surveys.usecases.doctor.run import StackToCheck, doctor
-from surveys.usecases.sending_guard import sending_status
+
+if TYPE_CHECKING:
+    from surveys.usecases.doctor.email_checks import DnsRecords
+    from surveys.usecases.doctor.findings import Finding
+    from surveys.usecases.doctor.operation_checks import QueueDepth
 
 # The dead-letter queues, and what to do when one holds messages.
 DEAD_LETTER_QUEUES = {
@@ -48,10 +46,13 @@ def register(subcommands: Any) -> None:
             "fix. Exits 1 if anything blocks sending (FAIL), 0 otherwise."
         ),
     )
+    add_output_option(command)
     command.set_defaults(run=run)
 
 
 def _queue_depth(sqs: Any, url: str, name: str, fix: str = "") -> QueueDepth:
+    from surveys.usecases.doctor.operation_checks import QueueDepth
+
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     return QueueDepth(
         name,
@@ -63,6 +64,8 @@ def _queue_depth(sqs: Any, url: str, name: str, fix: str = "") -> QueueDepth:
 
 
 def print_findings(findings: list[Finding]) -> None:
+    from surveys.usecases.doctor.findings import Verdict
+
     print(f"{'check':<24}{'status':<8}finding")
     for finding in findings:
         lines = textwrap.wrap(finding.detail, WIDTH - 32) or [""]
@@ -80,6 +83,13 @@ def print_findings(findings: list[Finding]) -> None:
 
 
 def run(stack: Stack, arguments: argparse.Namespace, dns: DnsRecords | None = None) -> int:
+    from cli.dns_records import DnsPythonRecords
+    from surveys import bootstrap
+    from surveys.adapters.ses_reputation import CloudWatchReputation
+    from surveys.usecases.doctor.findings import Verdict
+    from surveys.usecases.doctor.run import StackToCheck, doctor
+    from surveys.usecases.sending_guard import sending_status
+
     now = datetime.now(UTC)
     with stack.as_admin():
         current = settings()
@@ -108,6 +118,21 @@ def run(stack: Stack, arguments: argparse.Namespace, dns: DnsRecords | None = No
             ),
             now,
         )
-    print(f"Stack {stack.name} ({stack.region}), survey emails from {current.sender_address}\n")
-    print_findings(findings)
-    return 1 if any(finding.verdict is Verdict.FAIL for finding in findings) else 0
+    blocked = any(finding.verdict is Verdict.FAIL for finding in findings)
+
+    def text() -> None:
+        print(f"Stack {stack.name} ({stack.region}), survey emails from {current.sender_address}\n")
+        print_findings(findings)
+
+    emit(
+        arguments,
+        {
+            "stack": stack.name,
+            "region": stack.region,
+            "sender_address": current.sender_address,
+            "blocks_sending": blocked,
+            "findings": findings,
+        },
+        text,
+    )
+    return 1 if blocked else 0

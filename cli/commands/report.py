@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cli.errors import CommandError
-from cli.report_html import write_html_report
+from cli.errors import CommandError, ExitCode
+from cli.interaction import Progress, add_output_option, print_json, tell
 from cli.stack import Stack
 from surveys.domain.metrics import METRICS, Sentiment
 from surveys.domain.scoring import (
@@ -22,7 +21,9 @@ from surveys.domain.scoring import (
     sentiment_name,
     sentiment_scores,
 )
-from surveys.usecases.report import Group, ReasonCounts, SurveyReport, survey_report
+
+if TYPE_CHECKING:
+    from surveys.usecases.report import Group, ReasonCounts, SurveyReport
 
 SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE)
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
@@ -51,7 +52,7 @@ def register(subcommands: Any) -> None:
         choices=["agent", "team", "week"],
         help="one row per agent, per team (both as assigned when sent) or per week",
     )
-    report.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    add_output_option(report, formats=("text", "csv", "json"), aliases=("--format",))
     report.add_argument(
         "--html",
         type=Path,
@@ -259,19 +260,32 @@ def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
 
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
+    from cli.report_html import write_html_report
+    from surveys.usecases.report import ReportStage, survey_report, surveys_to_read
+
     now = datetime.now(UTC)
     since = parse_since(arguments.since, now)
-    with stack.as_admin():
-        report = survey_report(arguments.metric, since, now)
-    if arguments.format == "json":
-        print(json.dumps(report_json(report, arguments.by), indent=2))
-    elif arguments.format == "csv":
+    try:
+        with stack.as_admin(), Progress("Surveys read", surveys_to_read(), "surveys") as progress:
+
+            def show(stage: ReportStage, done: int, total: int | None) -> None:
+                if stage is ReportStage.RATINGS and progress.label != "Ratings read":
+                    progress.next_stage("Ratings read", total)
+                progress.update(done, total)
+
+            report = survey_report(arguments.metric, since, now, progress=show)
+    except KeyboardInterrupt:
+        tell("\nReport stopped by Ctrl-C: a report only reads, so nothing changed or was written.")
+        return ExitCode.INTERRUPTED
+    if arguments.output == "json":
+        print_json(report_json(report, arguments.by))
+    elif arguments.output == "csv":
         print_csv(report, arguments.by)
     else:
         print_text(report, arguments.by)
     if arguments.html:
         write_html_report(report, arguments.html, generated_at=now)
         # On stderr when stdout carries CSV or JSON, so the export stays clean.
-        out = sys.stdout if arguments.format == "text" else sys.stderr
+        out = sys.stdout if arguments.output == "text" else sys.stderr
         print(f"\nHTML report: {arguments.html}", file=out)
-    return 0
+    return ExitCode.DONE

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cli.errors import CommandError
+from cli.errors import CommandError, ExitCode
+from cli.interaction import add_output_option, add_yes_option, confirm, emit
 from cli.stack import Stack
-from surveys.adapters.ses_reputation import CloudWatchReputation
 from surveys.config import ConfigurationError, settings
 from surveys.domain.reputation import (
     SES_REVIEW_BOUNCE_RATE,
@@ -18,7 +18,9 @@ from surveys.domain.reputation import (
     ReputationLimits,
     percent,
 )
-from surveys.usecases.sending_guard import SendingStatus, resume_sending, sending_status
+
+if TYPE_CHECKING:
+    from surveys.usecases.sending_guard import ResumeReport, SendingStatus
 
 
 def register(subcommands: Any) -> None:
@@ -32,10 +34,10 @@ def register(subcommands: Any) -> None:
         ),
     )
     actions = sending.add_subparsers(dest="action", required=True, metavar="ACTION")
-    actions.add_parser("show", help="whether sending is paused, why, and SES's rates")
+    show = actions.add_parser("show", help="whether sending is paused, why, and SES's rates")
     resume = actions.add_parser(
         "resume",
-        help="send again",
+        help="send again (says how many surveys wait, then asks)",
         description=(
             "Sends again within a minute. SES's rates fall only as new mail dilutes the old: "
             "while one is still over its limit, resume refuses unless --accept-current-rates, "
@@ -47,6 +49,9 @@ def register(subcommands: Any) -> None:
         action="store_true",
         help="resume although a rate is still over its limit",
     )
+    add_output_option(show)
+    add_output_option(resume)
+    add_yes_option(resume)
     sending.set_defaults(run=run)
 
 
@@ -88,17 +93,30 @@ def sender_limits() -> ReputationLimits:
         ) from None
 
 
-def run(stack: Stack, arguments: argparse.Namespace) -> int:
-    now = datetime.now(UTC)
-    with stack.as_admin():
-        limits = sender_limits()
-        source = CloudWatchReputation(stack.client("cloudwatch"))
-        if arguments.action == "show":
-            status = sending_status()
-            lines = pause_lines(status, stack) or ["Sending is not paused"]
-            print("\n".join(lines + reputation_lines(source.current(now), limits)))
-            return 0
-        report = resume_sending(source, limits, now, arguments.accept_current_rates)
+def _show(
+    arguments: argparse.Namespace,
+    stack: Stack,
+    status: SendingStatus,
+    reputation: Reputation,
+    limits: ReputationLimits,
+) -> int:
+    lines = pause_lines(status, stack) or ["Sending is not paused"]
+    emit(
+        arguments,
+        {
+            "paused": status.paused,
+            "paused_at": status.paused_at,
+            "reason": status.reason,
+            "resumed_at": status.resumed_at,
+            "reputation": reputation,
+            "limits": limits,
+        },
+        lambda: print("\n".join(lines + reputation_lines(reputation, limits))),
+    )
+    return ExitCode.DONE
+
+
+def _print_resume(report: ResumeReport) -> None:
     if not report.was_paused:
         print("Sending was not paused; nothing changed")
     elif not report.resumed:
@@ -116,4 +134,41 @@ def run(stack: Stack, arguments: argparse.Namespace) -> int:
     else:
         print("Sending resumed: the sender sends again within a minute")
     print("\n".join(reputation_lines(report.reputation, report.limits)))
-    return 0 if report.resumed or not report.was_paused else 1
+
+
+def run(stack: Stack, arguments: argparse.Namespace) -> int:
+    from surveys.adapters.ses_reputation import CloudWatchReputation
+    from surveys.domain.reputation import pause_reason
+    from surveys.usecases.sending_guard import resume_sending, sending_status
+
+    now = datetime.now(UTC)
+    with stack.as_admin():
+        limits = sender_limits()
+        source = CloudWatchReputation(stack.client("cloudwatch"))
+        status = sending_status()
+        if arguments.action == "show":
+            return _show(arguments, stack, status, source.current(now), limits)
+        over_limit = pause_reason(source.current(now), limits)
+        if status.paused and (over_limit is None or arguments.accept_current_rates):
+            accepted = f", with the rates accepted as they are ({over_limit})" if over_limit else ""
+            confirm(
+                arguments,
+                [
+                    f"Sending will resume{accepted}: the {stack.messages_in('SurveyQueue')} "
+                    "surveys waiting on the survey queue go out within a minute."
+                ],
+                action="sending resume",
+            )
+        report = resume_sending(source, limits, now, arguments.accept_current_rates)
+    emit(
+        arguments,
+        {
+            "was_paused": report.was_paused,
+            "resumed": report.resumed,
+            "still_over_limit": report.still_over_limit,
+            "reputation": report.reputation,
+            "limits": report.limits,
+        },
+        lambda: _print_resume(report),
+    )
+    return ExitCode.DONE if report.resumed or not report.was_paused else ExitCode.FAILED

@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cli.commands.sending import pause_lines
 from cli.errors import CommandError
+from cli.interaction import add_output_option, add_yes_option, confirm, emit, tell
 from cli.stack import Stack
 from surveys.domain.metrics import METRICS
+from surveys.domain.scan_window import first_watermark
 from surveys.domain.triggers import TriggerSettings
-from surveys.usecases.sending_guard import sending_status
-from surveys.usecases.triggers import (
-    TriggerSettingsError,
-    activate_trigger,
-    change_trigger,
-    deactivate_trigger,
-    trigger_settings,
-)
 
 LIST_FIELDS = {
     name for name, field in TriggerSettings.model_fields.items() if "tuple" in str(field.annotation)
 }
 SETTABLE = sorted(set(TriggerSettings.model_fields) - {"metric", "active", "activated_at"})
+DONE = {"set": "updated", "activate": "activated", "deactivate": "deactivated"}
+
+
+def _complete_setting(prefix: str, **_: Any) -> list[str]:
+    return [f"{name}=" for name in SETTABLE if name.startswith(prefix)]
 
 
 def register(subcommands: Any) -> None:
@@ -34,21 +32,28 @@ def register(subcommands: Any) -> None:
     actions = trigger.add_subparsers(dest="action", required=True, metavar="ACTION")
     show = actions.add_parser("show", help="print a trigger's settings")
     show.add_argument("metric", choices=sorted(METRICS))
-    show.add_argument("--json", action="store_true", help="machine-readable output")
+    add_output_option(show)
     change = actions.add_parser(
         "set",
         help="change settings: NAME=VALUE ...",
         description=(
             "Lists are comma-separated (channels=email,chat); an empty value restores the "
             "default (sender_name=); send_window=09:00-18:00@Europe/Berlin or send_window=. "
+            "On an active trigger it shows each change and asks first. "
             f"Settings: {', '.join(SETTABLE)}."
         ),
     )
     change.add_argument("metric", choices=sorted(METRICS))
-    change.add_argument("settings", nargs="+", metavar="NAME=VALUE")
-    for name, text in (("activate", "start surveying"), ("deactivate", "stop sending")):
+    change.add_argument("settings", nargs="+", metavar="NAME=VALUE").completer = _complete_setting
+    for name, text in (
+        ("activate", "start surveying (says which conversations it will survey, then asks)"),
+        ("deactivate", "stop sending (says how many surveys wait, then asks)"),
+    ):
         action = actions.add_parser(name, help=text)
         action.add_argument("metric", choices=sorted(METRICS))
+    for action in (change, actions.choices["activate"], actions.choices["deactivate"]):
+        add_output_option(action)
+        add_yes_option(action)
     trigger.set_defaults(run=run)
 
 
@@ -87,38 +92,141 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
     return change
 
 
-def _print(settings: TriggerSettings, as_json: bool) -> None:
-    if as_json:
-        print(settings.model_dump_json(indent=2))
-        return
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    return json.dumps(value) if isinstance(value, dict | list) else str(value)
+
+
+def _print(settings: TriggerSettings) -> None:
     print(f"{settings.metric_definition.name} ({settings.metric}) trigger")
     for name, value in settings.model_dump(mode="json").items():
-        if name == "metric":
-            continue
-        shown = json.dumps(value) if isinstance(value, dict | list) else value
-        print(f"  {name:<27} {'-' if value is None else shown}")
+        if name != "metric":
+            print(f"  {name:<27} {_shown(value)}")
+
+
+def _differences(before: TriggerSettings, after: TriggerSettings) -> dict[str, dict[str, Any]]:
+    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    return {
+        name: {"before": old[name], "after": new[name]} for name in new if old[name] != new[name]
+    }
+
+
+def _activation_plan(trigger: TriggerSettings, now: datetime) -> list[str]:
+    quiet = timedelta(hours=trigger.delay_hours)
+    backfill = timedelta(hours=trigger.backfill_hours)
+    again = " again: its scan restarts from now" if trigger.active else ""
+    plan = [
+        f"The {trigger.metric} trigger will be activated{again}. It emails the customer of every "
+        f"conversation with channel {', '.join(trigger.channels)} and status "
+        f"{', '.join(trigger.statuses)} once it has had no update for {trigger.delay_hours} h."
+    ]
+    if backfill:
+        since = first_watermark(now, quiet, backfill)
+        plan.append(
+            f"Its first scan also surveys the conversations last updated from "
+            f"{since:%Y-%m-%d %H:%M} to {now - quiet:%Y-%m-%d %H:%M} UTC "
+            f"(backfill_hours={trigger.backfill_hours})."
+        )
+    else:
+        plan.append("Conversations that went quiet before now are not surveyed (no backfill).")
+    return plan
+
+
+def _deactivation_plan(trigger: TriggerSettings, waiting: int) -> list[str]:
+    return [
+        f"The {trigger.metric} trigger will be deactivated: no more {trigger.metric} surveys "
+        "are sent.",
+        f"{waiting} surveys wait on the survey queue (of every metric); those of "
+        f"{trigger.metric} will be recorded as skipped, not sent. Surveys, answers and "
+        "settings stay.",
+    ]
+
+
+def _change_plan(trigger: TriggerSettings, changed: dict[str, dict[str, Any]]) -> list[str]:
+    return [
+        f"The {trigger.metric} trigger is active; from its next scan on {len(changed)} "
+        "setting(s) change:",
+        *(
+            f"  {name}: {_shown(change['before'])} -> {_shown(change['after'])}"
+            for name, change in changed.items()
+        ),
+    ]
+
+
+def _report(
+    arguments: argparse.Namespace,
+    result: str,
+    trigger: TriggerSettings,
+    changed: dict[str, dict[str, Any]],
+) -> int:
+    def text() -> None:
+        print(f"{trigger.metric} trigger {result} ({'active' if trigger.active else 'inactive'})")
+        _print(trigger)
+
+    emit(
+        arguments,
+        {"metric": trigger.metric, "result": result, "changed": changed, "trigger": trigger},
+        text,
+    )
+    return 0
+
+
+def _change(stack: Stack, arguments: argparse.Namespace) -> int:
+    from surveys.usecases.triggers import (
+        activate_trigger,
+        change_trigger,
+        deactivate_trigger,
+        preview_trigger_change,
+        trigger_settings,
+    )
+
+    metric, action = arguments.metric, arguments.action
+    command = f"trigger {action} {metric}"
+    now = datetime.now(UTC)
+    if action == "set":
+        change = parse_settings(arguments.settings)
+        current, wanted = preview_trigger_change(metric, change)
+        changed = _differences(current, wanted)
+        if not changed:
+            return _report(arguments, "unchanged", current, changed)
+        if current.active:
+            confirm(arguments, _change_plan(current, changed), action=command)
+        updated = change_trigger(metric, change)
+    elif action == "activate":
+        current = trigger_settings(metric)
+        confirm(arguments, _activation_plan(current, now), action=command)
+        updated = activate_trigger(metric, now)
+    else:
+        current = trigger_settings(metric)
+        if not current.active:
+            tell(f"The {metric} trigger is not active; nothing to deactivate.")
+            return _report(arguments, "unchanged", current, {})
+        confirm(
+            arguments, _deactivation_plan(current, stack.messages_in("SurveyQueue")), action=command
+        )
+        updated = deactivate_trigger(metric)
+    return _report(arguments, DONE[action], updated, _differences(current, updated))
 
 
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
+    from cli.commands.sending import pause_lines
+    from surveys.usecases.sending_guard import sending_status
+    from surveys.usecases.triggers import TriggerSettingsError, trigger_settings
+
     with stack.as_admin():
         try:
-            if arguments.action == "show":
-                _print(trigger_settings(arguments.metric), arguments.json)
-                paused = [] if arguments.json else pause_lines(sending_status(), stack)
+            if arguments.action != "show":
+                return _change(stack, arguments)
+            settings = trigger_settings(arguments.metric)
+            paused = pause_lines(sending_status(), stack)
+
+            def text() -> None:
+                _print(settings)
                 if paused:
                     print("\n".join(paused))
-                return 0
-            if arguments.action == "set":
-                updated = change_trigger(arguments.metric, parse_settings(arguments.settings))
-            elif arguments.action == "activate":
-                updated = activate_trigger(arguments.metric, datetime.now(UTC))
-            else:
-                updated = deactivate_trigger(arguments.metric)
+
+            emit(arguments, settings, text)
+            return 0
         except TriggerSettingsError as error:
             raise CommandError(f"{arguments.metric} trigger not changed: {error}") from None
-    done = {"set": "updated", "activate": "activated", "deactivate": "deactivated"}[
-        arguments.action
-    ]
-    print(f"{arguments.metric} trigger {done} ({'active' if updated.active else 'inactive'})")
-    _print(updated, as_json=False)
-    return 0

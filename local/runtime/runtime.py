@@ -430,19 +430,7 @@ class LocalRuntime:
             arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def queue_depth(self, logical_id: str) -> int:
-        sqs = self.moto.client("sqs")
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=self.resolver.names.refs[logical_id],
-            AttributeNames=["All"],
-        )["Attributes"]
-        return sum(
-            int(attributes.get(name, 0))
-            for name in (
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            )
-        )
+        return self.stack().messages_in(logical_id)
 
 
 def _filtered_event_names(properties: dict[str, Any]) -> frozenset[str]:

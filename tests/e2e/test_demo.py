@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import email
-import os
-import queue
-import signal
 import subprocess
 import sys
-import threading
-import time
 from email.policy import default as default_policy
 from pathlib import Path
 
@@ -17,6 +12,7 @@ import pytest
 
 from local.kustomer_sim import BASE_CONTRACTS, MODES, UNFRIENDLY_MODES, KustomerSimulator
 from local.recipient import send_form
+from tests.e2e.serve import ServeProcess
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -129,51 +125,18 @@ def test_the_whole_demo_passes_under_every_unfriendly_kustomer_behaviour(mode: s
         assert "Teams: not imported" in result.stdout
 
 
-def _wait_for_line(lines: queue.Queue[str], prefix: str, seconds: float) -> str:
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            line = lines.get(timeout=left)
-        except queue.Empty:
-            break
-        if line.startswith(prefix):
-            return line
-    raise AssertionError(f"no line starting {prefix!r} within {seconds:g}s")
-
-
 def test_serve_keeps_running_answers_a_real_click_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.demo", "--port", "0", "--serve", "--scan-interval", "0.2"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    output: list[str] = []
-
-    def collect() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.append(line)
-            lines.put(line)
-
-    reader = threading.Thread(target=collect, daemon=True)
-    reader.start()
+    serve = ServeProcess(tmp_path / "stack.json", scan_interval=0.2)
     try:
-        link = _wait_for_line(lines, "Survey ", 60).rsplit(" ", 1)[1].strip()
+        link = serve.wait_for_line("Survey ", 60).rsplit(" ", 1)[1].strip()
         answer = send_form(link, 7)
         assert answer.status_code == 200
         assert "Thank you" in answer.text
-        _wait_for_line(lines, "Writeback: 1 rating", 30)
+        serve.wait_for_line("Writeback: 1 rating", 30)
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-        reader.join(timeout=10)
-    assert process.returncode == 0, "".join(output)
-    assert "Stopped." in "".join(output)
+        code = serve.stop()
+    assert code == 0, serve.output
+    assert "Stopped." in serve.output
 
 
 def test_runs_against_any_kustomer_compatible_api_given_url_and_key() -> None:

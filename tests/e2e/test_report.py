@@ -41,10 +41,12 @@ class DemoRun:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
-    outbox = tmp_path_factory.mktemp("demo") / "outbox"
+    """`make demo` (`--outbox outbox`), run in a folder of its own."""
+    folder = tmp_path_factory.mktemp("demo")
+    outbox = folder / "outbox"
     result = subprocess.run(
-        [sys.executable, "-m", "local.demo", "--port", "0", "--outbox", str(outbox)],
-        cwd=REPO,
+        [sys.executable, "-m", "local.demo", "--port", "0", "--outbox", "outbox"],
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=120,
@@ -70,6 +72,16 @@ def _answers(stdout: str) -> tuple[int, list[int]]:
 
 def _report(stdout: str) -> str:
     return stdout.split("$ surveys --local report", 1)[1]
+
+
+def test_the_command_lines_the_demo_prints_are_in_the_readme(demo: DemoRun) -> None:
+    """tests/e2e/test_documented_commands.py runs every command line of the README, so these
+    are run as printed too."""
+    printed = [line for line in demo.stdout.splitlines() if line.startswith("$ surveys ")]
+    readme = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+
+    assert printed
+    assert all(line in readme for line in printed), printed
 
 
 def test_the_demo_ends_with_a_report_whose_numbers_match_the_answers_given(demo: DemoRun) -> None:

@@ -33,7 +33,7 @@ TEAMS = ("Billing", "Orders")
 def local_stack(runtime: LocalRuntime, tmp_path: Path) -> list[str]:
     path = tmp_path / "stack.json"
     runtime.stack().write_local_file(path)
-    return ["--local", str(path)]
+    return ["--local-file", str(path)]
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from local.runtime.runtime import LocalRuntime
 def local_stack(runtime: LocalRuntime, tmp_path: Path) -> list[str]:
     path = tmp_path / "stack.json"
     runtime.stack().write_local_file(path)
-    return ["--local", str(path)]
+    return ["--local-file", str(path)]
 
 
 def _show(local_stack: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
-    assert main([*local_stack, "trigger", "show", "csat", "--json"]) == 0
+    assert main([*local_stack, "trigger", "show", "csat", "--output", "json"]) == 0
     return dict(json.loads(capsys.readouterr().out))
 
 
@@ -54,7 +54,7 @@ def test_set_activate_and_deactivate(
         == 0
     )
     assert "csat trigger updated (inactive)" in capsys.readouterr().out
-    assert main([*local_stack, "trigger", "activate", "csat"]) == 0
+    assert main([*local_stack, "trigger", "activate", "csat", "--yes"]) == 0
     assert "csat trigger activated (active)" in capsys.readouterr().out
 
     shown = _show(local_stack, capsys)
@@ -69,8 +69,8 @@ def test_set_activate_and_deactivate(
     }
     assert shown["sender_name"] == "Acme Care"
 
-    assert main([*local_stack, "trigger", "set", "csat", "sender_name="]) == 0
-    assert main([*local_stack, "trigger", "deactivate", "csat"]) == 0
+    assert main([*local_stack, "trigger", "set", "csat", "sender_name=", "--yes"]) == 0
+    assert main([*local_stack, "trigger", "deactivate", "csat", "--yes"]) == 0
     capsys.readouterr()
     shown = _show(local_stack, capsys)
     assert shown["active"] is False
@@ -99,5 +99,5 @@ def test_bad_settings_are_explained_and_change_nothing(
 def test_a_missing_local_runtime_is_explained(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--local", str(tmp_path / "nothing.json"), "trigger", "show", "ces"]) == 2
+    assert main(["--local-file", str(tmp_path / "nothing.json"), "trigger", "show", "ces"]) == 2
     assert "no local runtime is running" in capsys.readouterr().err

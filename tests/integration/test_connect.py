@@ -111,7 +111,7 @@ def surveys(
 ) -> int:
     """Run the admin's command line tool; `key` is what the admin pipes into it."""
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{key}\n"))
-    return main(["--local", str(deployed.stack_file), *arguments])
+    return main(["--local-file", str(deployed.stack_file), *arguments])
 
 
 def test_connect_checks_the_key_creates_the_attributes_and_imports_the_agents(

@@ -39,7 +39,7 @@ def customer_lookups(simulator: KustomerSimulator) -> int:
 def local_stack(runtime: LocalRuntime, tmp_path: Path) -> list[str]:
     path = tmp_path / "stack.json"
     runtime.stack().write_local_file(path)
-    return ["--local", str(path)]
+    return ["--local-file", str(path)]
 
 
 def paused_with_a_waiting_survey(
@@ -96,7 +96,7 @@ def test_resume_refuses_while_a_rate_is_over_its_limit_unless_told_then_the_surv
     runtime.deliver()
     assert runtime.sent_emails() == []
 
-    assert main([*local_stack, "sending", "resume", "--accept-current-rates"]) == 0
+    assert main([*local_stack, "sending", "resume", "--accept-current-rates", "--yes"]) == 0
     assert "Sending resumed, with the rates accepted" in capsys.readouterr().out
     let_queue_delays_pass(runtime)
     runtime.deliver()
@@ -117,7 +117,7 @@ def test_once_the_rate_is_back_under_the_limit_resume_needs_no_flag(
     paused_with_a_waiting_survey(runtime, simulator, complaint=0.0011)
     publish_ses_reputation(runtime, NOW - timedelta(minutes=5), complaint=0.0004)
 
-    assert main([*local_stack, "sending", "resume"]) == 0
+    assert main([*local_stack, "sending", "resume", "--yes"]) == 0
 
     assert capsys.readouterr().out.startswith("Sending resumed: the sender sends again")
     let_queue_delays_pass(runtime)

@@ -137,10 +137,10 @@ def assert_every_rating_written_back_once(
 
 
 def redrive(runtime: LocalRuntime, tmp_path: Path, *arguments: str) -> int:
-    """`surveys --local FILE redrive ...`, as an operator runs it against this runtime."""
+    """`surveys redrive --yes ...`, as an operator runs it against this runtime."""
     stack_file = tmp_path / "stack.json"
     runtime.stack().write_local_file(stack_file)
-    return surveys_command(["--local", str(stack_file), "redrive", *arguments])
+    return surveys_command(["--local-file", str(stack_file), "redrive", "--yes", *arguments])
 
 
 def stream_records(runtime: LocalRuntime) -> list[dict[str, Any]]:

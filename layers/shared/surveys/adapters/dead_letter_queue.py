@@ -28,22 +28,33 @@ class SqsDeadLetterQueue:
         self._sqs = sqs_client
         self._queue_url = queue_url
 
+    def take(self, hide_for_seconds: int) -> list[DeadLetter]:
+        """Up to a batch of the messages now in the queue, hidden from other readers for
+        `hide_for_seconds`; none when the queue is empty."""
+        messages = self._sqs.receive_message(
+            QueueUrl=self._queue_url,
+            MaxNumberOfMessages=SQS_BATCH_LIMIT,
+            WaitTimeSeconds=RECEIVE_WAIT_SECONDS,
+            VisibilityTimeout=hide_for_seconds,
+        ).get("Messages", [])
+        return [
+            DeadLetter(message["MessageId"], message["Body"], message["ReceiptHandle"])
+            for message in messages
+        ]
+
     def take_all(self, hide_for_seconds: int) -> list[DeadLetter]:
         """Every message now in the queue, hidden from other readers for `hide_for_seconds`."""
         taken: list[DeadLetter] = []
-        while True:
-            messages = self._sqs.receive_message(
-                QueueUrl=self._queue_url,
-                MaxNumberOfMessages=SQS_BATCH_LIMIT,
-                WaitTimeSeconds=RECEIVE_WAIT_SECONDS,
-                VisibilityTimeout=hide_for_seconds,
-            ).get("Messages", [])
-            if not messages:
-                return taken
-            taken += [
-                DeadLetter(message["MessageId"], message["Body"], message["ReceiptHandle"])
-                for message in messages
-            ]
+        while batch := self.take(hide_for_seconds):
+            taken += batch
+        return taken
+
+    def waiting(self) -> int:
+        """How many messages wait to be taken (SQS's approximate count)."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self._queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        return int(attributes.get("ApproximateNumberOfMessages", 0))
 
     def delete(self, letters: Sequence[DeadLetter]) -> None:
         for batch in _batches(letters):

@@ -20,8 +20,11 @@ from surveys.adapters.kustomer.errors import (
     KustomerOutcomeUnknownError,
     KustomerUnavailableError,
 )
-from surveys.adapters.store.suppressions import pending_suppression_note_addresses
-from surveys.adapters.store.surveys import pending_writeback_ids
+from surveys.adapters.store.suppressions import (
+    count_pending_suppression_notes,
+    pending_suppression_note_addresses,
+)
+from surveys.adapters.store.surveys import count_pending_writebacks, pending_writeback_ids
 from surveys.usecases.suppression_notes import post_suppression_note
 from surveys.usecases.survey_events import EventPublisher
 from surveys.usecases.write_back import (
@@ -34,6 +37,8 @@ from surveys.usecases.write_back import (
 # A writeback makes a few Kustomer requests that may each wait up to the client's 20 s read
 # timeout: no new one starts with less than this left, so the sweep ends before Lambda stops it.
 TIME_RESERVE_SECONDS = 30.0
+TIME_NEARLY_UP = "time nearly up; the next run goes on from here"
+INTERRUPTED = "interrupted; the next run goes on from here"
 
 
 @dataclass
@@ -53,6 +58,37 @@ class ReconcileReport:
         return self.stopped_because is None and not self.failed and not self.busy
 
 
+@dataclass(frozen=True)
+class ReconcileBacklog:
+    """What a sweep started now would go through."""
+
+    writebacks: int
+    suppression_notes: int
+
+
+def reconcile_backlog(now: datetime, grace: timedelta) -> ReconcileBacklog:
+    return ReconcileBacklog(
+        writebacks=count_pending_writebacks(due_before=now - grace),
+        suppression_notes=count_pending_suppression_notes(),
+    )
+
+
+def _nothing() -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
+
+
+def _stop_reason(time_left: Callable[[], float], interrupted: Callable[[], bool]) -> str | None:
+    if interrupted():
+        return INTERRUPTED
+    if time_left() < TIME_RESERVE_SECONDS:
+        return TIME_NEARLY_UP
+    return None
+
+
 def reconcile_writebacks(
     *,
     kustomer: KustomerWriter,
@@ -60,17 +96,20 @@ def reconcile_writebacks(
     now: datetime,
     grace: timedelta,
     time_left: Callable[[], float],
+    progress: Callable[[], None] = _nothing,
+    interrupted: Callable[[], bool] = _never,
 ) -> ReconcileReport:
     """Write back every survey pending since before `now - grace`, longest pending first.
 
     The grace period leaves fresh ratings to the stream. Kustomer being down or refusing the
     key stops the sweep (every other survey would fail the same way); anything else that fails
-    is counted and left pending for the next run.
+    is counted and left pending for the next run. `progress` is called after each survey and
+    each note; `interrupted` (an admin's Ctrl-C) stops the sweep between two of them.
     """
     report = ReconcileReport()
     for survey_id in pending_writeback_ids(due_before=now - grace):
-        if time_left() < TIME_RESERVE_SECONDS:
-            report.stopped_because = "time nearly up; the next run goes on from here"
+        report.stopped_because = _stop_reason(time_left, interrupted)
+        if report.stopped_because:
             break
         report.tried += 1
         lease = timedelta(seconds=min(time_left(), LONGEST_INVOCATION.total_seconds()))
@@ -96,6 +135,8 @@ def reconcile_writebacks(
         except KustomerError:
             report.failed += 1
             continue
+        finally:
+            progress()
         if outcome.result == "written":
             report.written += 1
         elif outcome.result == "not writable":
@@ -103,16 +144,20 @@ def reconcile_writebacks(
         else:
             report.already_written += 1
     if report.stopped_because is None:
-        _post_suppression_notes(kustomer, report, time_left)
+        _post_suppression_notes(kustomer, report, time_left, progress, interrupted)
     return report
 
 
 def _post_suppression_notes(
-    kustomer: KustomerWriter, report: ReconcileReport, time_left: Callable[[], float]
+    kustomer: KustomerWriter,
+    report: ReconcileReport,
+    time_left: Callable[[], float],
+    progress: Callable[[], None],
+    interrupted: Callable[[], bool],
 ) -> None:
     for address in pending_suppression_note_addresses():
-        if time_left() < TIME_RESERVE_SECONDS:
-            report.stopped_because = "time nearly up; the next run goes on from here"
+        report.stopped_because = _stop_reason(time_left, interrupted)
+        if report.stopped_because:
             return
         try:
             report.suppression_notes += post_suppression_note(address, kustomer)
@@ -127,3 +172,5 @@ def _post_suppression_notes(
             return
         except KustomerError:
             report.failed += 1
+        finally:
+            progress()

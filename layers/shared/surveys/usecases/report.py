@@ -8,13 +8,14 @@ week is then the share of that week's surveys that were answered, whenever the a
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
-from surveys.adapters.store.ratings import latest_ratings
+from surveys.adapters.store.ratings import RatingItem, latest_ratings
 from surveys.adapters.store.state import all_agents, all_teams
-from surveys.adapters.store.surveys import sent_surveys
+from surveys.adapters.store.surveys import sent_surveys, surveys_in_table
 from surveys.domain.metrics import Metric, Sentiment, metric_by_key
 from surveys.domain.scoring import ScoreSummary
 from surveys.usecases.triggers import trigger_settings
@@ -177,11 +178,57 @@ def build_report(
     )
 
 
-def survey_report(metric_key: str, since: datetime, until: datetime) -> SurveyReport:
-    """Read the surveys sent in the period and their ratings, and add them up."""
+# DynamoDB's BatchGetItem limit: the ratings are read, and progress told, this many at a time.
+RATINGS_PER_READ = 100
+
+
+class ReportStage(StrEnum):
+    # Every survey of the table, whatever its metric or period: `sent_surveys` scans.
+    SURVEYS = "surveys"
+    # The latest rating of each survey of the period, by key.
+    RATINGS = "ratings"
+
+
+def surveys_to_read() -> int:
+    """About how many surveys a report reads (all of them: see `sent_surveys`)."""
+    return surveys_in_table()
+
+
+def _ignore(stage: ReportStage, done: int, total: int | None) -> None:
+    pass
+
+
+def _latest_ratings(
+    survey_ids: list[str], progress: Callable[[ReportStage, int, int | None], None]
+) -> dict[str, RatingItem]:
+    ratings: dict[str, RatingItem] = {}
+    for start in range(0, len(survey_ids), RATINGS_PER_READ):
+        ratings.update(latest_ratings(survey_ids[start : start + RATINGS_PER_READ]))
+        progress(
+            ReportStage.RATINGS, min(start + RATINGS_PER_READ, len(survey_ids)), len(survey_ids)
+        )
+    return ratings
+
+
+def survey_report(
+    metric_key: str,
+    since: datetime,
+    until: datetime,
+    progress: Callable[[ReportStage, int, int | None], None] = _ignore,
+) -> SurveyReport:
+    """Read the surveys sent in the period and their ratings, and add them up. `progress` gets
+    each stage's count so far, and its total when known (the surveys' is not: see
+    `surveys_to_read`)."""
     metric = metric_by_key(metric_key)
-    sent = list(sent_surveys(metric.key, since, until))
-    ratings = latest_ratings(item.survey_id for item in sent)
+    sent = list(
+        sent_surveys(
+            metric.key,
+            since,
+            until,
+            scanned=lambda scanned: progress(ReportStage.SURVEYS, scanned, None),
+        )
+    )
+    ratings = _latest_ratings([item.survey_id for item in sent], progress)
     # Surveys keep the agent's and team's names from when they were sent; older ones may only
     # have the ids.
     imported_agents = {agent.user_id: agent.name for agent in all_agents()}

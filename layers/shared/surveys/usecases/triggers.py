@@ -59,27 +59,43 @@ def active_triggers() -> list[TriggerSettings]:
     return [trigger for trigger in map(_parse, all_triggers()) if trigger.active]
 
 
+def _applied(current: TriggerSettings, change: dict[str, Any]) -> TriggerSettings:
+    try:
+        return TriggerSettings.model_validate({**current.model_dump(), **change})
+    except ValidationError as error:
+        raise TriggerSettingsError(_readable(error)) from None
+
+
 def _store(metric_key: str, change: dict[str, Any]) -> TriggerSettings:
     for _ in range(3):
         item = find_trigger(metric_key)
-        current = _parse(item) if item else default_trigger(metric_key)
-        try:
-            updated = TriggerSettings.model_validate({**current.model_dump(), **change})
-        except ValidationError as error:
-            raise TriggerSettingsError(_readable(error)) from None
+        updated = _applied(_parse(item) if item else default_trigger(metric_key), change)
         if save_trigger(metric_key, updated.model_dump_json(), item):
             return updated
         # Changed by someone else meanwhile: read again and apply the change on top.
     raise TriggerSettingsError(f"the {metric_key} trigger keeps changing; try again")
 
 
-def change_trigger(metric_key: str, change: dict[str, Any]) -> TriggerSettings:
-    metric = metric_by_key(metric_key).key
+def _settable(change: dict[str, Any]) -> None:
     protected = {"metric", "active", "activated_at"} & set(change)
     if protected:
         raise TriggerSettingsError(
             f"{', '.join(sorted(protected))} cannot be set; use activate or deactivate"
         )
+
+
+def preview_trigger_change(
+    metric_key: str, change: dict[str, Any]
+) -> tuple[TriggerSettings, TriggerSettings]:
+    """The trigger as it is and as `change` would leave it, validated; nothing is stored."""
+    _settable(change)
+    current = trigger_settings(metric_key)
+    return current, _applied(current, change)
+
+
+def change_trigger(metric_key: str, change: dict[str, Any]) -> TriggerSettings:
+    metric = metric_by_key(metric_key).key
+    _settable(change)
     updated = _store(metric, change)
     logger.info("Trigger settings changed", extra={"metric": metric, "changed": sorted(change)})
     return updated

@@ -98,6 +98,10 @@ def pending_suppression_note_addresses() -> Iterator[str]:
         yield item.address
 
 
+def count_pending_suppression_notes() -> int:
+    return SuppressionItem.pending_notes.count(_NOTE_PENDING)
+
+
 def begin_suppression_note(item: SuppressionItem) -> None:
     """Record, before the POST, that the note is being posted."""
     item.update(actions=[SuppressionItem.note_attempted.set("yes")])

@@ -3,7 +3,7 @@ sender, and the record of what the writeback has already put into Kustomer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from enum import StrEnum
 
@@ -175,11 +175,20 @@ def record_sent(
     survey.save()
 
 
-def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[SurveyItem]:
+def _ignore(scanned: int) -> None:
+    pass
+
+
+def sent_surveys(
+    metric_key: str,
+    since: datetime,
+    until: datetime,
+    scanned: Callable[[int], None] = _ignore,
+) -> Iterator[SurveyItem]:
     """Surveys of one metric sent in [since, until], for reports. A filtered scan: DynamoDB
     reads the whole table and filters afterwards, which a report run by hand can afford (the
-    README gives the cost)."""
-    return SurveyItem.scan(
+    README gives the cost). `scanned` gets the number of items read so far after every page."""
+    pages = SurveyItem.scan(
         (SurveyItem.metric == metric_key)
         & (SurveyItem.status == SurveyStatus.SENT.value)
         & SurveyItem.sent_at.between(since, until),
@@ -192,7 +201,16 @@ def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[
             "team_name",
             "reminder_sent_at",
         ],
-    )
+    ).page_iter
+    for page in pages:
+        for item in page.get("Items", []):
+            yield SurveyItem.from_raw_data(item)
+        scanned(pages.total_scanned_count)
+
+
+def surveys_in_table() -> int:
+    """DynamoDB's count of the table's items, which it refreshes about every six hours."""
+    return int(SurveyItem.describe_table().get("ItemCount", 0))
 
 
 # --- the reminder ----------------------------------------------------------------------------
@@ -262,6 +280,13 @@ def pending_writeback_ids(due_before: datetime) -> Iterator[str]:
         SurveyItem.writeback_due_since <= due_before,
     ):
         yield item.survey_id
+
+
+def count_pending_writebacks(due_before: datetime) -> int:
+    """How many surveys `pending_writeback_ids` gives now."""
+    return SurveyItem.pending_writebacks.count(
+        WritebackStatus.PENDING.value, SurveyItem.writeback_due_since <= due_before
+    )
 
 
 def take_writeback_lease(survey: SurveyItem, now: datetime, until: datetime) -> bool:
