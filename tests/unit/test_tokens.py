@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.tokens import (
     ExpiredTokenError,
     InvalidTokenError,
@@ -15,8 +16,8 @@ from surveys.domain.tokens import (
     verify_survey_token,
 )
 
-KEY = b"k" * 32
-OTHER_KEY = b"o" * 32
+KEY = LinkKeys.single(b"k" * 32)
+OTHER_KEY = LinkKeys.single(b"o" * 32)
 EXPIRES = datetime(2024, 6, 9, 12, 0, tzinfo=UTC)
 BEFORE = EXPIRES - timedelta(days=29)
 
@@ -25,7 +26,7 @@ def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def signed(payload: str, key: bytes = KEY) -> str:
+def signed(payload: str, key: bytes = KEY.current.secret) -> str:
     """A token with a genuine signature over an arbitrary payload (only the key holder can)."""
     signature = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     return f"{b64(payload.encode())}.{b64(signature)}"

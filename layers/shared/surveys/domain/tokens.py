@@ -1,7 +1,10 @@
 """Signed, expiring survey links: a link names its survey and cannot be forged or extended.
 
 A token is signed for one purpose: an unsubscribe link lives far longer than a rating link, so
-it must not open the rating page (and a rating link must not unsubscribe anyone).
+it must not open the rating page (and a rating link must not unsubscribe anyone). It is signed
+with the current key of the link-signing ring (surveys/domain/link_keys.py) and names that key,
+so links keep working after a rotation; the stack's first key, `k0`, signs tokens naming no key,
+as every link did before keys were rotated.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import hmac
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from surveys.domain.link_keys import KEY_ID, LEGACY_KEY_ID, LinkKeys
+
 
 class TokenPurpose(StrEnum):
     # Rating links carry no purpose in their signature, so links sent before purposes existed
@@ -23,6 +28,14 @@ class TokenPurpose(StrEnum):
 
 class InvalidTokenError(ValueError):
     """The token was not made by this system (tampered, truncated or signed with another key)."""
+
+
+class RetiredKeyError(ValueError):
+    """The token names a key that was retired: every link it signed is closed."""
+
+    def __init__(self, key_id: str, retired_at: datetime) -> None:
+        super().__init__(f"survey link signed with key {key_id}, retired {retired_at.isoformat()}")
+        self.key_id = key_id
 
 
 class ExpiredTokenError(ValueError):
@@ -40,24 +53,45 @@ def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _signature(payload: str, key: bytes, purpose: TokenPurpose) -> bytes:
-    signed = f"{purpose.value}|{payload}" if purpose.value else payload
+def _signature(payload: str, key: bytes, purpose: TokenPurpose, key_id: str) -> bytes:
+    if key_id != LEGACY_KEY_ID:
+        signed = f"{key_id}|{purpose.value}|{payload}"
+    else:
+        signed = f"{purpose.value}|{payload}" if purpose.value else payload
     return hmac.new(key, signed.encode("utf-8"), hashlib.sha256).digest()
 
 
 def sign_survey_token(
-    survey_id: str, expires_at: datetime, key: bytes, purpose: TokenPurpose = TokenPurpose.RATE
+    survey_id: str, expires_at: datetime, keys: LinkKeys, purpose: TokenPurpose = TokenPurpose.RATE
 ) -> str:
+    key = keys.current
     payload = f"{survey_id}|{int(expires_at.timestamp())}"
-    signature = _signature(payload, key, purpose)
-    return f"{_b64encode(payload.encode('utf-8'))}.{_b64encode(signature)}"
+    signature = _signature(payload, key.secret, purpose, key.key_id)
+    token = f"{_b64encode(payload.encode('utf-8'))}.{_b64encode(signature)}"
+    return token if key.key_id == LEGACY_KEY_ID else f"{key.key_id}.{token}"
+
+
+def token_key_id(token: str) -> str:
+    """The key a token says it was signed with, before anything is verified."""
+    named, _, _ = token.partition(".")
+    if token.count(".") == 2 and KEY_ID.fullmatch(named) and named != LEGACY_KEY_ID:
+        return named
+    return LEGACY_KEY_ID
 
 
 def verify_survey_token(
-    token: str, key: bytes, now: datetime, purpose: TokenPurpose = TokenPurpose.RATE
+    token: str, keys: LinkKeys, now: datetime, purpose: TokenPurpose = TokenPurpose.RATE
 ) -> str:
     """Return the survey id a token names, or raise why it cannot be trusted."""
-    encoded_payload, _, encoded_signature = token.partition(".")
+    key_id = token_key_id(token)
+    signed = token.partition(".")[2] if key_id != LEGACY_KEY_ID else token
+    retired_at = keys.retired_at(key_id)
+    if retired_at is not None:
+        raise RetiredKeyError(key_id, retired_at)
+    key = keys.key(key_id)
+    if key is None:
+        raise InvalidTokenError(f"survey token names a key this stack does not have: {key_id}")
+    encoded_payload, _, encoded_signature = signed.partition(".")
     try:
         raw_payload = _b64decode(encoded_payload)
         payload = raw_payload.decode("utf-8")
@@ -69,7 +103,7 @@ def verify_survey_token(
     if _b64encode(raw_payload) != encoded_payload or _b64encode(signature) != encoded_signature:
         raise InvalidTokenError("survey token is not in its canonical form")
     if not encoded_signature or not hmac.compare_digest(
-        signature, _signature(payload, key, purpose)
+        signature, _signature(payload, key.secret, purpose, key_id)
     ):
         raise InvalidTokenError("survey token signature does not match")
     survey_id, _, expires = payload.rpartition("|")

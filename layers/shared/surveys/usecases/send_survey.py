@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
@@ -27,7 +27,7 @@ from surveys.adapters.store.state import (
     find_team,
     release_customer_contact,
 )
-from surveys.adapters.store.suppressions import find_suppression
+from surveys.adapters.store.suppressions import suppression_of
 from surveys.adapters.store.surveys import (
     SurveyItem,
     SurveyStatus,
@@ -39,13 +39,15 @@ from surveys.adapters.store.surveys import (
 from surveys.adapters.survey_queue import SQS_MAX_DELAY_SECONDS
 from surveys.adapters.templates import render
 from surveys.domain import i18n
+from surveys.domain.address_hash import address_hash
 from surveys.domain.branding import Branding
+from surveys.domain.link_keys import UNSUBSCRIBE_LINK_LIFETIME, LinkKeys
 from surveys.domain.metrics import Metric
 from surveys.domain.skip_reasons import SkipReason
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.tokens import TokenPurpose, sign_survey_token
 from surveys.domain.triggers import TriggerSettings
-from surveys.observability import logger, mask_email
+from surveys.observability import logger, mask_email, mask_emails
 
 
 class CustomerDirectory(Protocol):
@@ -64,7 +66,8 @@ class PauseCheck(Protocol):
     def pause_reason(self, now: datetime) -> str | None: ...
 
 
-# The outcome of a survey that an earlier delivery of its message already sent or skipped.
+# The outcome of a survey that an earlier delivery of its message already sent or skipped (or
+# that `surveys forget` erased).
 ALREADY_HANDLED = "already handled"
 # A survey that waits on the queue while the sender is paused (surveys/usecases/sending_guard.py).
 PAUSED = "paused"
@@ -115,10 +118,10 @@ def rating_links(
     survey_id: str,
     base_url: str,
     expires_at: datetime,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     language: str,
 ) -> list[tuple[int, str, str]]:
-    token = sign_survey_token(survey_id, expires_at, signing_key)
+    token = sign_survey_token(survey_id, expires_at, link_keys)
     base = base_url.rstrip("/")
     return [
         (score, i18n.score_label(metric, score, language), f"{base}/r/{token}?score={score}")
@@ -126,12 +129,10 @@ def rating_links(
     ]
 
 
-# Far beyond the rating links: an unsubscribe link must work for as long as anyone keeps the email.
-UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=3650)
-
-
-def unsubscribe_url(survey_id: str, base_url: str, expires_at: datetime, signing_key: bytes) -> str:
-    token = sign_survey_token(survey_id, expires_at, signing_key, TokenPurpose.UNSUBSCRIBE)
+def unsubscribe_url(
+    survey_id: str, base_url: str, expires_at: datetime, link_keys: LinkKeys
+) -> str:
+    token = sign_survey_token(survey_id, expires_at, link_keys, TokenPurpose.UNSUBSCRIBE)
     return f"{base_url.rstrip('/')}/u/{token}"
 
 
@@ -168,7 +169,7 @@ def compose_survey_email(
     language: str,
     branding: Branding,
     expires_at: datetime,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     reminder: bool = False,
 ) -> EmailMessage:
@@ -201,7 +202,7 @@ def compose_survey_email(
         "choose": _("Choose your answer:"),
         "one_click": _("It takes one click; you can add a comment on the next page."),
         "links": rating_links(
-            metric, survey_id, branding.public_base_url, expires_at, signing_key, language
+            metric, survey_id, branding.public_base_url, expires_at, link_keys, language
         ),
         "brand_color": trigger.brand_color,
         "logo_url": trigger.logo_url,
@@ -213,7 +214,7 @@ def compose_survey_email(
             survey_id,
             branding.public_base_url,
             expires_at + UNSUBSCRIBE_LINK_LIFETIME,
-            signing_key,
+            link_keys,
         ),
     }
     message = EmailMessage(policy=SURVEY_EMAIL_POLICY)
@@ -241,8 +242,14 @@ def compose_survey_email(
     return message
 
 
-def _skipped(survey: SurveyItem, because: SkipReason, reason: str) -> SendOutcome:
-    record_skipped(survey, reason)
+def _forgotten_meanwhile(survey: SurveyItem) -> SendOutcome:
+    logger.info("Survey forgotten while it was being sent", extra={"survey_id": survey.survey_id})
+    return SendOutcome(survey.survey_id, SurveyStatus.FORGOTTEN.value, ALREADY_HANDLED)
+
+
+def _skipped(survey: SurveyItem, because: SkipReason, reason: str, now: datetime) -> SendOutcome:
+    if not record_skipped(survey, reason, now):
+        return _forgotten_meanwhile(survey)
     logger.info(
         "Survey skipped",
         extra={
@@ -311,14 +318,16 @@ def send_survey(
     later: LaterQueue,
     guard: PauseCheck,
     branding: Branding,
-    signing_key: bytes,
+    link_keys: LinkKeys,
+    address_hash_key: bytes,
     now: datetime,
 ) -> SendOutcome:
+    """`address_hash_key`: the key of the hashed suppressions `surveys forget` leaves."""
     survey = find_survey(request.survey_id) or survey_from_request(request, now)
     if survey.status != SurveyStatus.QUEUED.value:
         return SendOutcome(survey.survey_id, survey.status, ALREADY_HANDLED)
     if not trigger.active:
-        return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending")
+        return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending", now)
     paused_because = guard.pause_reason(now)
     if paused_because is not None:
         return wait_while_paused(request, later, paused_because)  # the survey stays queued
@@ -329,19 +338,22 @@ def send_survey(
         # for the next window, without counting as a failed delivery.
         return deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
     except KustomerNotFoundError:
-        return _skipped(survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer")
+        return _skipped(
+            survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer", now
+        )
     recipient, problem = usable_address(customer.emails)
     if recipient is None:
         missing = (
             SkipReason.INVALID_EMAIL_ADDRESS if customer.emails else SkipReason.NO_EMAIL_ADDRESS
         )
-        return _skipped(survey, missing, str(problem))
-    suppression = find_suppression(recipient)
+        return _skipped(survey, missing, str(problem), now)
+    suppression = suppression_of(recipient, address_hash(recipient, address_hash_key))
     if suppression is not None:
         return _skipped(
             survey,
             SkipReason.ADDRESS_SUPPRESSED,
             f"address {suppression.reason}: no survey is sent to it again",
+            now,
         )
     waiting = outside_send_window(request, trigger, later, now, customer.time_zone)
     if waiting is not None:
@@ -353,6 +365,7 @@ def send_survey(
             survey,
             SkipReason.RECENTLY_SURVEYED,
             f"customer already surveyed within {trigger.fatigue_days} days",
+            now,
         )
     language = survey_language(trigger, customer)
     message = compose_survey_email(
@@ -363,14 +376,20 @@ def send_survey(
         language=language,
         branding=branding,
         expires_at=now + trigger.link_lifetime,
-        signing_key=signing_key,
+        link_keys=link_keys,
         now=now,
     )
     try:
         message_id = mailer.send(message, metric=trigger.metric, language=language)
     except RecipientRejectedError as error:
         release_customer_contact(request.customer_id, survey.survey_id)
-        return _skipped(survey, SkipReason.SES_REJECTED, f"SES rejected the email: {error}")
+        # SES's message may name the recipient; the reason is stored, logged and traced.
+        return _skipped(
+            survey,
+            SkipReason.SES_REJECTED,
+            f"SES rejected the email: {mask_emails(str(error))}",
+            now,
+        )
     except Exception:
         release_customer_contact(request.customer_id, survey.survey_id)
         raise
@@ -378,7 +397,7 @@ def send_survey(
         "Survey email accepted by SES",
         extra={"survey_id": survey.survey_id, "recipient": mask_email(recipient)},
     )
-    record_sent(
+    if not record_sent(
         survey,
         now,
         recipient=recipient,
@@ -388,7 +407,8 @@ def send_survey(
         team_name=_team_name(request.assigned_team_id),
         links_expire_at=now + trigger.link_lifetime,
         reminder_due=trigger.reminder_after_days > 0,
-    )
+    ):
+        return _forgotten_meanwhile(survey)
     logger.info(
         "Survey sent",
         extra={"survey_id": survey.survey_id, "conversation_id": survey.conversation_id},

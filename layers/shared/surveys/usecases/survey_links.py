@@ -6,9 +6,11 @@ from datetime import datetime
 
 from surveys.adapters.store.surveys import SurveyItem, SurveyStatus, find_survey
 from surveys.domain.i18n import N_
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.tokens import (
     ExpiredTokenError,
     InvalidTokenError,
+    RetiredKeyError,
     TokenPurpose,
     verify_survey_token,
 )
@@ -29,12 +31,13 @@ def survey_not_found_page(language: str) -> Page:
 
 
 def open_survey_link(
-    token: str, signing_key: bytes, now: datetime, purpose: TokenPurpose, fallback_language: str
+    token: str, link_keys: LinkKeys, now: datetime, purpose: TokenPurpose, fallback_language: str
 ) -> SurveyItem:
     """The sent survey a link names, or RefusedLinkError with a 403, 404 or 410 page: in the
-    survey's language when the link still names one, else in the browser's."""
+    survey's language when the link still names one, else in the browser's. A link signed with
+    a retired key is closed (410)."""
     try:
-        survey_id = verify_survey_token(token, signing_key, now, purpose)
+        survey_id = verify_survey_token(token, link_keys, now, purpose)
     except ExpiredTokenError as error:
         logger.info("Expired survey link", extra={"survey_id": error.survey_id, "purpose": purpose})
         expired = find_survey(error.survey_id)
@@ -46,6 +49,14 @@ def open_survey_link(
                 N_("The link in your email has expired. Thank you all the same."),
                 language,
             )
+        ) from error
+    except RetiredKeyError as error:
+        # Signed before a key rotation with a key since retired: closed like an expired link.
+        logger.info(
+            "Survey link of a retired key", extra={"key_id": error.key_id, "purpose": purpose}
+        )
+        raise RefusedLinkError(
+            problem_page(410, "closed_heading", "closed_explanation", fallback_language)
         ) from error
     except InvalidTokenError as error:
         logger.info("Refused survey link", extra={"reason": str(error), "purpose": purpose})

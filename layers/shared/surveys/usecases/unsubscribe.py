@@ -14,6 +14,7 @@ from surveys.adapters.store.suppressions import SuppressionReason, suppress_addr
 from surveys.adapters.store.surveys import SurveyItem
 from surveys.domain import i18n
 from surveys.domain.events import suppression_event
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.tokens import (
     TokenPurpose,
 )
@@ -33,10 +34,10 @@ ONE_CLICK_BODY = {"List-Unsubscribe": ["One-Click"]}
 
 
 def _open(
-    token: str, signing_key: bytes, now: datetime, fallback_language: str
+    token: str, link_keys: LinkKeys, now: datetime, fallback_language: str
 ) -> tuple[SurveyItem, str, TriggerSettings]:
     """The survey, the address it was sent to, and its trigger."""
-    survey = open_survey_link(token, signing_key, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
+    survey = open_survey_link(token, link_keys, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
     if not survey.recipient:
         raise RefusedLinkError(survey_not_found_page(fallback_language))
     return survey, survey.recipient, trigger_settings(survey.metric)
@@ -66,14 +67,14 @@ def _confirm_page(
 def show_unsubscribe_page(
     token: str,
     *,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     company_name: str,
     accept_language: str | None = None,
 ) -> Page:
     """Asks for the confirming click; changes nothing."""
     try:
-        survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
+        survey, address, trigger = _open(token, link_keys, now, i18n.preferred(accept_language))
     except RefusedLinkError as refused:
         return refused.page
     return _confirm_page(survey, address, trigger, company_name)
@@ -84,14 +85,14 @@ def unsubscribe(
     form: dict[str, list[str]],
     *,
     signals: BrowserSignals,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     company_name: str,
     events: EventPublisher,
     accept_language: str | None = None,
 ) -> Page:
     try:
-        survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
+        survey, address, trigger = _open(token, link_keys, now, i18n.preferred(accept_language))
     except RefusedLinkError as refused:
         return refused.page
     one_click = form == ONE_CLICK_BODY

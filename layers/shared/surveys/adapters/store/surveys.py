@@ -3,17 +3,30 @@ sender, and the record of what the writeback has already put into Kustomer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Collection, Iterator
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
+from surveys.adapters.store.tables import (
+    TableName,
+    get_or_none,
+    is_condition_failure,
+    is_expired,
+    region,
+    retention_deadline,
+)
+from surveys.domain.address_hash import normalized_address
 from surveys.domain.survey_request import SurveyRequest
 
 # template.yaml declares the same index on SurveysTable, and grants the reconcile function it.
@@ -50,6 +63,9 @@ class SurveyStatus(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     SKIPPED = "skipped"
+    # Erased by `surveys forget`: only the id stays, for a while, so that a request still
+    # delayed on the queue finds the survey handled and sends nothing.
+    FORGOTTEN = "forgotten"
 
 
 class WritebackStatus(StrEnum):
@@ -98,6 +114,9 @@ class SurveyItem(Model):
     # Until when one writer (the stream or the reconcile sweep) has this survey to itself:
     # two writers at once could both post a note, or leave an older rating in the attributes.
     writeback_lease_until = UTCDateTimeAttribute(null=True)
+    # DynamoDB deletes the survey then (RetentionDays after it was queued); its rating and votes
+    # carry the same moment.
+    retain_until = TTLAttribute(null=True)
     pending_writebacks = PendingWritebackIndex()
     # The reminder: due while `reminder_metric` is set (the sparse index), then queued, then sent
     # or skipped with its reason.
@@ -109,12 +128,31 @@ class SurveyItem(Model):
     reminders_due = ReminderDueIndex()
 
 
+class ForgottenSurveyItem(Model):
+    """What `surveys forget` leaves of a survey in its place: the id and the status."""
+
+    class Meta:
+        table_name = TableName("surveys_table")
+        region = region()
+
+    survey_id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute(default=SurveyStatus.FORGOTTEN.value)
+    retain_until = TTLAttribute()
+
+
 # Errors are kept on the survey for operators, cut to a size an item can always hold.
 ERROR_TEXT_LIMIT = 1000
 
 
+# Longer than a survey request can wait on the queue unseen by forget: delayed (at most 15
+# minutes a time) or being handled while forget ran.
+FORGOTTEN_SURVEY_KEPT = timedelta(days=15)
+
+
 def find_survey(survey_id: str) -> SurveyItem | None:
-    return get_or_none(SurveyItem, survey_id)
+    """The survey, unless it is past its retention."""
+    survey = get_or_none(SurveyItem, survey_id)
+    return None if survey is None or is_expired(survey.retain_until) else survey
 
 
 def existing_survey_ids(survey_ids: list[str]) -> set[str]:
@@ -135,6 +173,7 @@ def survey_from_request(request: SurveyRequest, now: datetime) -> SurveyItem:
         assigned_team_id=request.assigned_team_id,
         status=SurveyStatus.QUEUED.value,
         queued_at=now,
+        retain_until=retention_deadline(now),
     )
 
 
@@ -149,9 +188,29 @@ def record_queued_survey(request: SurveyRequest, now: datetime) -> bool:
     return True
 
 
-def record_skipped(survey: SurveyItem, reason: str) -> None:
+# The sender records a survey it read as queued (or found missing) only while it still is: a
+# survey forgotten meanwhile stays forgotten.
+_STILL_QUEUED = SurveyItem.survey_id.does_not_exist() | (
+    SurveyItem.status == SurveyStatus.QUEUED.value
+)
+
+
+def _save_if_still_queued(survey: SurveyItem, now: datetime) -> bool:
+    if survey.retain_until is None:
+        survey.retain_until = retention_deadline(now)
+    try:
+        survey.save(condition=_STILL_QUEUED)
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def record_skipped(survey: SurveyItem, reason: str, now: datetime) -> bool:
+    """False when the survey was forgotten since it was read."""
     survey.status, survey.skip_reason = SurveyStatus.SKIPPED.value, reason
-    survey.save()
+    return _save_if_still_queued(survey, now)
 
 
 def record_sent(
@@ -165,21 +224,22 @@ def record_sent(
     team_name: str | None,
     links_expire_at: datetime,
     reminder_due: bool,
-) -> None:
-    """The survey is sent; with `reminder_due` it enters the index of reminders to come."""
+) -> bool:
+    """The survey is sent; with `reminder_due` it enters the index of reminders to come. False
+    when the survey was forgotten since it was read: nothing of it is stored."""
     survey.status, survey.sent_at = SurveyStatus.SENT.value, now
     survey.recipient, survey.message_id, survey.language = recipient, message_id, language
     survey.agent_name, survey.team_name = agent_name, team_name
     survey.links_expire_at = links_expire_at
     survey.reminder_metric = survey.metric if reminder_due else None
-    survey.save()
+    return _save_if_still_queued(survey, now)
 
 
 def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[SurveyItem]:
-    """Surveys of one metric sent in [since, until], for reports. A filtered scan: DynamoDB
-    reads the whole table and filters afterwards, which a report run by hand can afford (the
-    README gives the cost)."""
-    return SurveyItem.scan(
+    """Surveys of one metric sent in [since, until] and not past their retention, for reports.
+    A filtered scan: DynamoDB reads the whole table and filters afterwards, which a report run
+    by hand can afford (the README gives the cost)."""
+    found = SurveyItem.scan(
         (SurveyItem.metric == metric_key)
         & (SurveyItem.status == SurveyStatus.SENT.value)
         & SurveyItem.sent_at.between(since, until),
@@ -191,8 +251,39 @@ def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[
             "assigned_team_id",
             "team_name",
             "reminder_sent_at",
+            "retain_until",
         ],
     )
+    return (survey for survey in found if not is_expired(survey.retain_until))
+
+
+# --- a person's surveys, for `surveys forget` and `surveys export` ------------------------------
+
+
+def surveys_of(
+    addresses: Collection[str], customer_ids: Collection[str], conversation_ids: Collection[str]
+) -> list[SurveyItem]:
+    """Every survey held (past its retention too) that was sent to one of these addresses, in
+    any case, or surveys one of these customers or conversations. A scan of the whole table:
+    erasure and access requests are rare, and are run by hand."""
+    wanted = {normalized_address(address) for address in addresses}
+    matching = [
+        item.survey_id
+        for item in SurveyItem.scan(
+            attributes_to_get=["survey_id", "recipient", "customer_id", "conversation_id"]
+        )
+        if (item.recipient and normalized_address(item.recipient) in wanted)
+        or item.customer_id in customer_ids
+        or item.conversation_id in conversation_ids
+    ]
+    if not matching:
+        return []
+    return sorted(SurveyItem.batch_get(matching), key=lambda survey: survey.survey_id)
+
+
+def forget_survey(survey: SurveyItem, now: datetime) -> None:
+    """Put the survey's id and a forgotten status in place of the survey, for a while."""
+    ForgottenSurveyItem(survey.survey_id, retain_until=now + FORGOTTEN_SURVEY_KEPT).save()
 
 
 # --- the reminder ----------------------------------------------------------------------------
@@ -206,7 +297,9 @@ def survey_ids_due_a_reminder(metric_key: str, sent_before: datetime) -> Iterato
 
 
 def find_surveys(survey_ids: list[str]) -> list[SurveyItem]:
-    return list(SurveyItem.batch_get(set(survey_ids))) if survey_ids else []
+    """These surveys, but those past their retention."""
+    found = SurveyItem.batch_get(set(survey_ids)) if survey_ids else []
+    return [survey for survey in found if not is_expired(survey.retain_until)]
 
 
 def _leave_reminder_index(survey: SurveyItem, action: Action) -> bool:
@@ -243,7 +336,9 @@ def record_reminder_sent(survey: SurveyItem, now: datetime, message_id: str) -> 
                 SurveyItem.reminder_message_id.set(message_id),
                 SurveyItem.reminder_metric.remove(),
             ],
-            condition=SurveyItem.reminder_sent_at.does_not_exist(),
+            # Not onto what `surveys forget` left of a survey forgotten meanwhile.
+            condition=SurveyItem.reminder_sent_at.does_not_exist()
+            & (SurveyItem.status == SurveyStatus.SENT.value),
         )
     except UpdateError as error:
         if is_condition_failure(error):
