@@ -7,11 +7,33 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cli.commands import agents, connect, doctor, redrive, report, sending, trigger
+from cli.commands import (
+    agents,
+    connect,
+    doctor,
+    export,
+    forget,
+    redrive,
+    report,
+    rotate_link_key,
+    sending,
+    trigger,
+)
 from cli.errors import CommandError
 from cli.stack import LOCAL_STACK_FILE, Stack, StackNotFoundError
 
-COMMANDS = [connect, doctor, trigger, sending, agents, redrive, report]
+COMMANDS = [
+    connect,
+    doctor,
+    trigger,
+    sending,
+    agents,
+    redrive,
+    report,
+    forget,
+    export,
+    rotate_link_key,
+]
 
 
 def parser() -> argparse.ArgumentParser:

@@ -42,7 +42,7 @@ def record_erasure(
         erased_at=erased_at,
         erased_by=erased_by,
         named_by=named_by,
-        counts=json.dumps(counts, sort_keys=True),
+        counts=json.dumps(counts),
     )
     item.save()
     return item
