@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from cli.main import main
 from local.kustomer_sim import KustomerSimulator
-from local.recipient import answer, confirm_unsubscribe
+from local.recipient import PERSON_CLICKING_SEND, answer, confirm_unsubscribe
 from local.runtime.runtime import LocalRuntime
 from local.runtime.template import resources_of_type
 from tests.integration.helpers import surveys_by_id
@@ -31,6 +32,7 @@ BOBS_COMMENT = "Quick and kind, Bob"
 @dataclass(frozen=True)
 class Lived:
     jane_customer: str
+    bob_customer: str
     janes_first: str
     janes_second: str
     bobs_first: str
@@ -86,7 +88,7 @@ def lived(runtime: LocalRuntime, simulator: KustomerSimulator) -> Lived:
     sqs.send_message(
         QueueUrl=_queue_url(runtime, "SesEventsDeadLetterQueue"), MessageBody=json.dumps(notice)
     )
-    return Lived(jane, janes_first, janes_second, bobs_first, bobs_second)
+    return Lived(jane, bob, janes_first, janes_second, bobs_first, bobs_second)
 
 
 def _every_table(runtime: LocalRuntime) -> dict[str, list[dict[str, Any]]]:
@@ -294,3 +296,33 @@ def test_forgetting_someone_never_surveyed_records_the_run(
     assert "The person: 1 address(es) (n***@example.com), 0 Kustomer customer(s)" in output
     assert "Erased: nothing was held" in output
     assert [item["key"][:8] for item in runtime.table_items("StateTable")].count("erasure#") == 1
+
+
+def test_an_old_email_still_unsubscribes_a_forgotten_person(
+    runtime: LocalRuntime,
+    simulator: KustomerSimulator,
+    lived: Lived,
+    local_stack: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    [bobs_email] = [sent for sent in runtime.sent_emails() if sent.recipients == [BOB]]
+    _forget(local_stack, capsys, "--email", BOB)
+
+    page = requests.get(bobs_email.unsubscribe_link, headers=PERSON_CLICKING_SEND, timeout=10)
+    assert page.status_code == 200
+    assert "will not send survey emails to the address of this email again" in page.text
+    assert BOB not in page.text
+    done = confirm_unsubscribe(bobs_email.unsubscribe_link)
+    assert done.status_code == 200
+
+    suppressions = runtime.table_items("SuppressionsTable")
+    [bobs] = [item for item in suppressions if item["address"].startswith("hmac-sha256:")]
+    assert set(bobs) == {"address", "reason", "suppressed_at"}
+    assert BOB not in _text(suppressions)
+    runtime.set_trigger("ces", fatigue_days=0)
+    later = simulator.add_conversation(lived.bob_customer, updated_at=NOW - timedelta(hours=44))
+    runtime.scan(NOW + timedelta(hours=5))
+    runtime.deliver()
+    assert surveys_by_id(runtime)[f"ces-{later}"]["skip_reason"] == (
+        "address unsubscribed: no survey is sent to it again"
+    )

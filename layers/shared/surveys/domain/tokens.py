@@ -5,6 +5,9 @@ it must not open the rating page (and a rating link must not unsubscribe anyone)
 with the current key of the link-signing ring (surveys/domain/link_keys.py) and names that key,
 so links keep working after a rotation; the stack's first key, `k0`, signs tokens naming no key,
 as every link did before keys were rotated.
+
+An unsubscribe link also carries the keyed hash of the address it was sent to, so that it still
+unsubscribes once its survey is gone (forgotten, or past its retention).
 """
 
 from __future__ import annotations
@@ -13,10 +16,15 @@ import base64
 import binascii
 import hashlib
 import hmac
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from surveys.domain.address_hash import is_address_hash
 from surveys.domain.link_keys import KEY_ID, LEGACY_KEY_ID, LinkKeys
+
+# The payload's last field, on unsubscribe links: the address's keyed hash.
+_ADDRESS_FIELD = "a="
 
 
 class TokenPurpose(StrEnum):
@@ -24,6 +32,13 @@ class TokenPurpose(StrEnum):
     # keep working.
     RATE = ""
     UNSUBSCRIBE = "unsubscribe"
+
+
+@dataclass(frozen=True)
+class SignedLink:
+    survey_id: str
+    # The keyed hash of the address the link was sent to (surveys/domain/address_hash.py).
+    address_hash: str | None = None
 
 
 class InvalidTokenError(ValueError):
@@ -62,10 +77,16 @@ def _signature(payload: str, key: bytes, purpose: TokenPurpose, key_id: str) -> 
 
 
 def sign_survey_token(
-    survey_id: str, expires_at: datetime, keys: LinkKeys, purpose: TokenPurpose = TokenPurpose.RATE
+    survey_id: str,
+    expires_at: datetime,
+    keys: LinkKeys,
+    purpose: TokenPurpose = TokenPurpose.RATE,
+    address_hash: str | None = None,
 ) -> str:
     key = keys.current
     payload = f"{survey_id}|{int(expires_at.timestamp())}"
+    if address_hash is not None:
+        payload += f"|{_ADDRESS_FIELD}{address_hash}"
     signature = _signature(payload, key.secret, purpose, key.key_id)
     token = f"{_b64encode(payload.encode('utf-8'))}.{_b64encode(signature)}"
     return token if key.key_id == LEGACY_KEY_ID else f"{key.key_id}.{token}"
@@ -83,6 +104,13 @@ def verify_survey_token(
     token: str, keys: LinkKeys, now: datetime, purpose: TokenPurpose = TokenPurpose.RATE
 ) -> str:
     """Return the survey id a token names, or raise why it cannot be trusted."""
+    return verify_survey_link(token, keys, now, purpose).survey_id
+
+
+def verify_survey_link(
+    token: str, keys: LinkKeys, now: datetime, purpose: TokenPurpose = TokenPurpose.RATE
+) -> SignedLink:
+    """What a token names, or raise why it cannot be trusted."""
     key_id = token_key_id(token)
     signed = token.partition(".")[2] if key_id != LEGACY_KEY_ID else token
     retired_at = keys.retired_at(key_id)
@@ -106,10 +134,16 @@ def verify_survey_token(
         signature, _signature(payload, key.secret, purpose, key_id)
     ):
         raise InvalidTokenError("survey token signature does not match")
+    address_hash = None
+    rest, _, last = payload.rpartition("|")
+    if last.startswith(_ADDRESS_FIELD):
+        payload, address_hash = rest, last.removeprefix(_ADDRESS_FIELD)
+        if not is_address_hash(address_hash):
+            raise InvalidTokenError("survey token payload is malformed")
     survey_id, _, expires = payload.rpartition("|")
     if not survey_id or not expires.isdigit():
         raise InvalidTokenError("survey token payload is malformed")
     expires_at = datetime.fromtimestamp(int(expires), tz=UTC)
     if now >= expires_at:
         raise ExpiredTokenError(survey_id, expires_at)
-    return survey_id
+    return SignedLink(survey_id, address_hash)

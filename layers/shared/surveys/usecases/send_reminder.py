@@ -122,6 +122,7 @@ def send_reminder(
         link_keys=link_keys,
         now=now,
         reminder=True,
+        recipient_hash=address_hash(recipient, address_hash_key),
     )
     try:
         message_id = mailer.send(message, metric=trigger.metric, language=language)

@@ -130,9 +130,9 @@ def rating_links(
 
 
 def unsubscribe_url(
-    survey_id: str, base_url: str, expires_at: datetime, link_keys: LinkKeys
+    survey_id: str, base_url: str, expires_at: datetime, keys: LinkKeys, recipient_hash: str | None
 ) -> str:
-    token = sign_survey_token(survey_id, expires_at, link_keys, TokenPurpose.UNSUBSCRIBE)
+    token = sign_survey_token(survey_id, expires_at, keys, TokenPurpose.UNSUBSCRIBE, recipient_hash)
     return f"{base_url.rstrip('/')}/u/{token}"
 
 
@@ -172,6 +172,8 @@ def compose_survey_email(
     link_keys: LinkKeys,
     now: datetime,
     reminder: bool = False,
+    # The address's keyed hash: the unsubscribe link still works once the survey is gone.
+    recipient_hash: str | None = None,
 ) -> EmailMessage:
     """The survey email, or with `reminder` its reminder: the same links, its own subject and
     first paragraph."""
@@ -215,6 +217,7 @@ def compose_survey_email(
             branding.public_base_url,
             expires_at + UNSUBSCRIBE_LINK_LIFETIME,
             link_keys,
+            recipient_hash,
         ),
     }
     message = EmailMessage(policy=SURVEY_EMAIL_POLICY)
@@ -247,8 +250,8 @@ def _forgotten_meanwhile(survey: SurveyItem) -> SendOutcome:
     return SendOutcome(survey.survey_id, SurveyStatus.FORGOTTEN.value, ALREADY_HANDLED)
 
 
-def _skipped(survey: SurveyItem, because: SkipReason, reason: str, now: datetime) -> SendOutcome:
-    if not record_skipped(survey, reason, now):
+def _skipped(survey: SurveyItem, because: SkipReason, reason: str) -> SendOutcome:
+    if not record_skipped(survey, reason):
         return _forgotten_meanwhile(survey)
     logger.info(
         "Survey skipped",
@@ -327,7 +330,7 @@ def send_survey(
     if survey.status != SurveyStatus.QUEUED.value:
         return SendOutcome(survey.survey_id, survey.status, ALREADY_HANDLED)
     if not trigger.active:
-        return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending", now)
+        return _skipped(survey, SkipReason.TRIGGER_INACTIVE, "trigger inactive when sending")
     paused_because = guard.pause_reason(now)
     if paused_because is not None:
         return wait_while_paused(request, later, paused_because)  # the survey stays queued
@@ -338,22 +341,20 @@ def send_survey(
         # for the next window, without counting as a failed delivery.
         return deferred(request, later, busy.retry_after, "Kustomer rate-limit budget spent")
     except KustomerNotFoundError:
-        return _skipped(
-            survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer", now
-        )
+        return _skipped(survey, SkipReason.CUSTOMER_NOT_FOUND, "customer not found in Kustomer")
     recipient, problem = usable_address(customer.emails)
     if recipient is None:
         missing = (
             SkipReason.INVALID_EMAIL_ADDRESS if customer.emails else SkipReason.NO_EMAIL_ADDRESS
         )
-        return _skipped(survey, missing, str(problem), now)
-    suppression = suppression_of(recipient, address_hash(recipient, address_hash_key))
+        return _skipped(survey, missing, str(problem))
+    recipient_hash = address_hash(recipient, address_hash_key)
+    suppression = suppression_of(recipient, recipient_hash)
     if suppression is not None:
         return _skipped(
             survey,
             SkipReason.ADDRESS_SUPPRESSED,
             f"address {suppression.reason}: no survey is sent to it again",
-            now,
         )
     waiting = outside_send_window(request, trigger, later, now, customer.time_zone)
     if waiting is not None:
@@ -365,7 +366,6 @@ def send_survey(
             survey,
             SkipReason.RECENTLY_SURVEYED,
             f"customer already surveyed within {trigger.fatigue_days} days",
-            now,
         )
     language = survey_language(trigger, customer)
     message = compose_survey_email(
@@ -378,18 +378,15 @@ def send_survey(
         expires_at=now + trigger.link_lifetime,
         link_keys=link_keys,
         now=now,
+        recipient_hash=recipient_hash,
     )
     try:
         message_id = mailer.send(message, metric=trigger.metric, language=language)
     except RecipientRejectedError as error:
         release_customer_contact(request.customer_id, survey.survey_id)
         # SES's message may name the recipient; the reason is stored, logged and traced.
-        return _skipped(
-            survey,
-            SkipReason.SES_REJECTED,
-            f"SES rejected the email: {mask_emails(str(error))}",
-            now,
-        )
+        rejected = f"SES rejected the email: {mask_emails(str(error))}"
+        return _skipped(survey, SkipReason.SES_REJECTED, rejected)
     except Exception:
         release_customer_contact(request.customer_id, survey.survey_id)
         raise

@@ -195,9 +195,9 @@ _STILL_QUEUED = SurveyItem.survey_id.does_not_exist() | (
 )
 
 
-def _save_if_still_queued(survey: SurveyItem, now: datetime) -> bool:
+def _save_if_still_queued(survey: SurveyItem) -> bool:
     if survey.retain_until is None:
-        survey.retain_until = retention_deadline(now)
+        survey.retain_until = retention_deadline(survey.queued_at)
     try:
         survey.save(condition=_STILL_QUEUED)
     except PutError as error:
@@ -207,10 +207,10 @@ def _save_if_still_queued(survey: SurveyItem, now: datetime) -> bool:
     return True
 
 
-def record_skipped(survey: SurveyItem, reason: str, now: datetime) -> bool:
+def record_skipped(survey: SurveyItem, reason: str) -> bool:
     """False when the survey was forgotten since it was read."""
     survey.status, survey.skip_reason = SurveyStatus.SKIPPED.value, reason
-    return _save_if_still_queued(survey, now)
+    return _save_if_still_queued(survey)
 
 
 def record_sent(
@@ -232,7 +232,7 @@ def record_sent(
     survey.agent_name, survey.team_name = agent_name, team_name
     survey.links_expire_at = links_expire_at
     survey.reminder_metric = survey.metric if reminder_due else None
-    return _save_if_still_queued(survey, now)
+    return _save_if_still_queued(survey)
 
 
 def sent_surveys(metric_key: str, since: datetime, until: datetime) -> Iterator[SurveyItem]:
