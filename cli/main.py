@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cli.commands import (
     agents,
+    apply_retention,
     connect,
     doctor,
     export,
@@ -33,6 +34,7 @@ COMMANDS = [
     forget,
     export,
     rotate_link_key,
+    apply_retention,
 ]
 
 

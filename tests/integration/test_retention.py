@@ -135,3 +135,51 @@ def test_reports_the_reconcile_sweep_and_links_ignore_expired_surveys(
 
     page = requests.get(expired_link, headers=PERSON_CLICKING_SEND, timeout=10)
     assert page.status_code == 404
+
+
+def _forget_deletion_dates(runtime: LocalRuntime) -> None:
+    """Items as a version without retention stored them."""
+    dynamodb = runtime.moto.client("dynamodb")
+    names = runtime.stack().resources
+    keys = {
+        "SurveysTable": ["survey_id"],
+        "RatingsTable": ["survey_id"],
+        "VotesTable": ["survey_id", "vote_id"],
+        "StateTable": ["key"],
+    }
+    for logical_id, key_names in keys.items():
+        for item in runtime.table_items(logical_id):
+            if "retain_until" in item:
+                dynamodb.update_item(
+                    TableName=names[logical_id],
+                    Key={name: {"S": item[name]} for name in key_names},
+                    UpdateExpression="REMOVE retain_until",
+                )
+
+
+def test_apply_retention_dates_what_was_stored_before_retention_existed(
+    retaining: LocalRuntime, simulator: KustomerSimulator, tmp_path: Path, capsys
+) -> None:
+    _answered(retaining, simulator, 2)
+    _forget_deletion_dates(retaining)
+    stack_file = tmp_path / "stack.json"
+    retaining.stack().write_local_file(stack_file)
+    command = ["--local", str(stack_file), "apply-retention"]
+
+    capsys.readouterr()
+    assert main(command) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Deletion date set, 90 days after each survey was queued: 2 surveys, 2 ratings, "
+        "2 votes, 2 survey-fatigue claims"
+    )
+    surveys = {item["survey_id"]: item for item in retaining.table_items("SurveysTable")}
+    for logical_id in ("RatingsTable", "VotesTable"):
+        for item in retaining.table_items(logical_id):
+            queued_at = datetime.fromisoformat(surveys[item["survey_id"]]["queued_at"])
+            assert item["retain_until"] == _epoch(queued_at + timedelta(days=RETENTION_DAYS))
+    assert all("retain_until" in item for item in surveys.values())
+    # The rating's version counts the recipient's answers: a deletion date is none of them.
+    assert [item["version"] for item in retaining.table_items("RatingsTable")] == [1, 1]
+
+    assert main(command) == 0
+    assert "0 surveys, 0 ratings, 0 votes, 0 survey-fatigue claims" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -64,6 +64,18 @@ class RatingItem(Model):
     retain_until = TTLAttribute(null=True)
 
 
+class _UnversionedRating(Model):
+    """A rating's key and deletion date, for the writes that must not bump its version: the
+    version counts the recipient's answers, and the writeback notes each."""
+
+    class Meta:
+        table_name = TableName("ratings_table")
+        region = region()
+
+    survey_id = UnicodeAttribute(hash_key=True)
+    retain_until = TTLAttribute(null=True)
+
+
 def find_rating(survey_id: str) -> RatingItem | None:
     """The rating, unless it is past its retention."""
     rating = get_or_none(RatingItem, survey_id)
@@ -91,10 +103,24 @@ def ratings_of(survey_ids: Collection[str]) -> list[RatingItem]:
     return sorted(found, key=lambda rating: rating.survey_id)
 
 
+def set_rating_retention(survey_id: str, until: datetime) -> int:
+    """Give the survey's rating, if any, its deletion date; how many were given one."""
+    try:
+        _UnversionedRating(survey_id).update(
+            actions=[_UnversionedRating.retain_until.set(until)],
+            condition=_UnversionedRating.survey_id.exists(),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return 0
+        raise
+    return 1
+
+
 def erase_rating(rating: RatingItem) -> None:
-    """Delete the rating with every version and comment it kept. Its stream record is a
-    removal, which the writeback ignores."""
-    rating.delete()
+    """Delete the rating with every version and comment it kept, also if the recipient changed
+    it since it was read. Its stream record is a removal, which the writeback ignores."""
+    _UnversionedRating(rating.survey_id).delete()
 
 
 def save_rating_version(

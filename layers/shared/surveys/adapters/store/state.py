@@ -282,6 +282,21 @@ def customer_contacts_of(customer_ids: Collection[str]) -> list[CustomerContactI
     return sorted(CustomerContactItem.batch_get(keys), key=lambda item: item.key)
 
 
+def customer_contacts_kept_for_good() -> list[CustomerContactItem]:
+    """Survey-fatigue claims made before retention existed: without a deletion date."""
+    return list(
+        CustomerContactItem.scan(
+            CustomerContactItem.key.startswith(_customer_contact_key(""))
+            & CustomerContactItem.retain_until.does_not_exist(),
+            consistent_read=True,
+        )
+    )
+
+
+def set_customer_contact_retention(contact: CustomerContactItem, until: datetime) -> None:
+    contact.update(actions=[CustomerContactItem.retain_until.set(until)])
+
+
 def erase_customer_contact(contact: CustomerContactItem) -> None:
     contact.delete()
 

@@ -281,6 +281,17 @@ def surveys_of(
     return sorted(SurveyItem.batch_get(matching), key=lambda survey: survey.survey_id)
 
 
+def surveys_kept_for_good() -> Iterator[SurveyItem]:
+    """Surveys recorded before retention existed: without a deletion date."""
+    return SurveyItem.scan(
+        SurveyItem.retain_until.does_not_exist(), attributes_to_get=["survey_id", "queued_at"]
+    )
+
+
+def set_survey_retention(survey: SurveyItem, until: datetime) -> None:
+    survey.update(actions=[SurveyItem.retain_until.set(until)])
+
+
 def forget_survey(survey: SurveyItem, now: datetime) -> None:
     """Put the survey's id and a forgotten status in place of the survey, for a while."""
     ForgottenSurveyItem(survey.survey_id, retain_until=now + FORGOTTEN_SURVEY_KEPT).save()

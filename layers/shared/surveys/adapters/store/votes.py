@@ -117,6 +117,14 @@ def votes_of(survey_ids: Collection[str]) -> list[VoteItem]:
     ]
 
 
+def set_votes_retention(survey_id: str, until: datetime) -> int:
+    """Give the survey's votes their deletion date; how many."""
+    votes = votes_of([survey_id])
+    for vote in votes:
+        vote.update(actions=[VoteItem.retain_until.set(until)])
+    return len(votes)
+
+
 def erase_votes(votes: Collection[VoteItem]) -> None:
     with VoteItem.batch_write() as batch:
         for vote in votes:
