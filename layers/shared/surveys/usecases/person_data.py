@@ -13,6 +13,7 @@ its own copy (notes and custom attributes on conversations), which the operator 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,11 +163,17 @@ def _person_surveys(query: PersonQuery) -> tuple[set[str], set[str], list[Survey
         customers |= found_customers
 
 
-def _matches(body: str, identifiers: Collection[str]) -> bool:
-    """A message naming one of the person's addresses, surveys, conversations or customers, in
-    any form it was written in (a survey request, an SNS event holding SES's notice)."""
-    text = body.lower()
-    return any(identifier.lower() in text for identifier in identifiers if identifier)
+def naming_any(identifiers: Collection[str]) -> re.Pattern[str]:
+    """Matches text naming one of the person's addresses, surveys, conversations or customers
+    whole, in any form it was written in (a survey request, an SNS event holding SES's notice):
+    `an@example.com` is not named by `jan@example.com`, nor `ces-c1` by `ces-c12`."""
+    alternatives = "|".join(
+        re.escape(identifier) for identifier in sorted(identifiers) if identifier
+    )
+    return re.compile(
+        rf"(?<![\w.%+@-])(?:{alternatives})(?![\w%+@-]|\.\w)" if alternatives else r"(?!)",
+        re.IGNORECASE,
+    )
 
 
 @contextmanager
@@ -188,13 +195,13 @@ def person_data(
         contacts=customer_contacts_of(customers),
         idempotency_records=idempotency_records_of(survey_ids),
     )
-    identifiers = addresses | survey_ids | customers | data.conversation_ids
+    theirs_pattern = naming_any(addresses | survey_ids | customers | data.conversation_ids)
     taken: list[tuple[HeldMessages, list[DeadLetter]]] = []
     try:
         for searched in queues:
             unseen = searched.queue.not_visible()
             letters = searched.queue.take_all(hide_for_seconds=HOLD_MESSAGES_SECONDS)
-            theirs = [letter for letter in letters if _matches(letter.body, identifiers)]
+            theirs = [letter for letter in letters if theirs_pattern.search(letter.body)]
             others = [letter for letter in letters if letter not in theirs]
             held = HeldMessages(searched.name, searched.queue, theirs, unseen)
             taken.append((held, others))
