@@ -18,6 +18,8 @@ from local.kustomer_sim import KustomerSimulator
 from local.recipient import PERSON_CLICKING_SEND, answer, confirm_unsubscribe
 from local.runtime.runtime import LocalRuntime
 from local.runtime.template import resources_of_type
+from surveys import bootstrap
+from surveys.adapters.mailer import RecipientRejectedError
 from tests.integration.helpers import surveys_by_id
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -326,3 +328,28 @@ def test_an_old_email_still_unsubscribes_a_forgotten_person(
     assert surveys_by_id(runtime)[f"ces-{later}"]["skip_reason"] == (
         "address unsubscribed: no survey is sent to it again"
     )
+
+
+class _RejectingSes:
+    """SES refusing a message with a reason that names the recipient, as its errors can;
+    moto's SES has no such refusal."""
+
+    def send(self, message: Any, *, metric: str, language: str) -> str:
+        raise RecipientRejectedError(f"MessageRejected: Address blacklisted: {message['To']}")
+
+
+def test_an_ses_refusal_naming_the_recipient_is_stored_masked(
+    runtime: LocalRuntime, simulator: KustomerSimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = simulator.add_customer(name="Rae Jones", emails=["rae.jones@example.com"])
+    conversation = simulator.add_conversation(customer, updated_at=NOW - timedelta(hours=60))
+    runtime.scan(NOW)
+    monkeypatch.setattr(bootstrap, "_mailer", lambda configuration_set: _RejectingSes())
+
+    runtime.deliver()
+
+    survey = surveys_by_id(runtime)[f"ces-{conversation}"]
+    assert survey["skip_reason"] == (
+        "SES rejected the email: MessageRejected: Address blacklisted: r***@example.com"
+    )
+    assert "rae.jones" not in _text(_every_table(runtime))
