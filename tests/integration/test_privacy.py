@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
 from cli.main import main
 from local.kustomer_sim import KustomerSimulator
@@ -19,7 +20,7 @@ from local.recipient import PERSON_CLICKING_SEND, answer, confirm_unsubscribe
 from local.runtime.runtime import LocalRuntime
 from local.runtime.template import resources_of_type
 from surveys import bootstrap
-from surveys.adapters.mailer import RecipientRejectedError
+from surveys.adapters.mailer import SesMailer
 from tests.integration.helpers import surveys_by_id
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -167,8 +168,9 @@ def test_export_holds_everything_forget_then_erases(
         "1 survey-fatigue claims, 1 suppressions by address, 3 queued messages"
     ) in output
     assert "Still suppressed (unsubscribed)" in output
-    assert f"  {lived.janes_first}  ces rating note(s) and custom attributes; a note that the" in (
-        output
+    assert (
+        f"  {lived.janes_first}  ces rating note(s), custom attributes, maybe a negative tag; "
+        in (output)
     )
     assert _export(local_stack, capsys, "--email", JANE)["surveys"] == []
 
@@ -330,12 +332,13 @@ def test_an_old_email_still_unsubscribes_a_forgotten_person(
     )
 
 
-class _RejectingSes:
-    """SES refusing a message with a reason that names the recipient, as its errors can;
+class _RefusingSes:
+    """SES v2 refusing a message with a reason that names the recipient, as its errors can;
     moto's SES has no such refusal."""
 
-    def send(self, message: Any, *, metric: str, language: str) -> str:
-        raise RecipientRejectedError(f"MessageRejected: Address blacklisted: {message['To']}")
+    def send_email(self, **request: Any) -> dict[str, Any]:
+        error = {"Code": "MessageRejected", "Message": "Address blacklisted: rae.jones@example.com"}
+        raise ClientError({"Error": error}, "SendEmail")
 
 
 def test_an_ses_refusal_naming_the_recipient_is_stored_masked(
@@ -344,12 +347,12 @@ def test_an_ses_refusal_naming_the_recipient_is_stored_masked(
     customer = simulator.add_customer(name="Rae Jones", emails=["rae.jones@example.com"])
     conversation = simulator.add_conversation(customer, updated_at=NOW - timedelta(hours=60))
     runtime.scan(NOW)
-    monkeypatch.setattr(bootstrap, "_mailer", lambda configuration_set: _RejectingSes())
+    refusing = SesMailer(_RefusingSes(), "surveys")
+    monkeypatch.setattr(bootstrap, "_mailer", lambda configuration_set: refusing)
 
     runtime.deliver()
 
     survey = surveys_by_id(runtime)[f"ces-{conversation}"]
-    assert survey["skip_reason"] == (
-        "SES rejected the email: MessageRejected: Address blacklisted: r***@example.com"
-    )
+    assert survey["skip_reason"].startswith("SES rejected the email: MessageRejected: ")
+    assert survey["skip_reason"].endswith("Address blacklisted: r***@example.com")
     assert "rae.jones" not in _text(_every_table(runtime))

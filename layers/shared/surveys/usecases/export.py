@@ -15,9 +15,10 @@ from surveys.domain.address_hash import is_address_hash
 from surveys.usecases.person_data import PersonData, PersonQuery
 
 KUSTOMER_COPY = (
-    "Kustomer keeps its own copy of answers (a note per answer and the score and comment as "
-    "custom attributes) and of unsubscribes, bounces and complaints (a note), on these "
-    "conversations; the operator exports or erases it in Kustomer."
+    "Kustomer keeps its own copy of answers (a note per answer, the score, comment and reasons "
+    "as custom attributes, and a tag on a negative answer when the trigger sets one) and of "
+    "unsubscribes, bounces and complaints (a note), on these conversations; the operator "
+    "exports or erases it in Kustomer."
 )
 
 

@@ -17,7 +17,7 @@ from surveys.adapters.store.idempotency import erase_idempotency_records, idempo
 from surveys.adapters.store.ratings import erase_rating
 from surveys.adapters.store.state import erase_customer_contact
 from surveys.adapters.store.suppressions import keep_only_hash
-from surveys.adapters.store.surveys import forget_survey
+from surveys.adapters.store.survey_lifecycle import forget_survey
 from surveys.adapters.store.votes import erase_votes
 from surveys.domain.address_hash import address_hash, is_address_hash
 from surveys.observability import logger

@@ -24,7 +24,8 @@ from surveys.adapters.store.idempotency import IdempotencyRecordItem, idempotenc
 from surveys.adapters.store.ratings import RatingItem, ratings_of
 from surveys.adapters.store.state import CustomerContactItem, customer_contacts_of
 from surveys.adapters.store.suppressions import SuppressionItem, suppressions_of
-from surveys.adapters.store.surveys import SurveyItem, surveys_of
+from surveys.adapters.store.survey_lifecycle import surveys_of
+from surveys.adapters.store.surveys import SurveyItem
 from surveys.adapters.store.votes import VoteItem, votes_of
 from surveys.domain.address_hash import address_hash, is_address_hash, normalized_address
 
@@ -137,7 +138,7 @@ class PersonData:
         for survey in self.surveys:
             if survey.written_version or survey.note_attempt_version:
                 held.setdefault(survey.conversation_id, []).append(
-                    f"{survey.metric} rating note(s) and custom attributes"
+                    f"{survey.metric} rating note(s), custom attributes, maybe a negative tag"
                 )
         for item in self.suppressions:
             if item.conversation_id and item.note_attempted:

@@ -14,7 +14,7 @@ from surveys.adapters.store.state import (
     customer_contacts_kept_for_good,
     set_customer_contact_retention,
 )
-from surveys.adapters.store.surveys import set_survey_retention, surveys_kept_for_good
+from surveys.adapters.store.survey_lifecycle import set_survey_retention, surveys_kept_for_good
 from surveys.adapters.store.votes import set_votes_retention
 
 

@@ -31,7 +31,7 @@ from surveys.domain.link_keys import LinkKeys
 from surveys.domain.reminders import reminder_refusal
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.triggers import TriggerSettings
-from surveys.observability import logger, mask_email, mask_emails
+from surveys.observability import logger, mask_email
 from surveys.usecases.send_survey import (
     ALREADY_HANDLED,
     CustomerDirectory,
@@ -127,8 +127,7 @@ def send_reminder(
     try:
         message_id = mailer.send(message, metric=trigger.metric, language=language)
     except RecipientRejectedError as error:
-        # SES's message may name the recipient; the reason is stored and logged.
-        return _not_reminded(survey, f"SES rejected the email: {mask_emails(str(error))}")
+        return _not_reminded(survey, f"SES rejected the email: {error}")
     if record_reminder_sent(survey, now, message_id):
         events.publish([reminder_event(survey_facts(survey), now)])
     logger.info(

@@ -41,13 +41,12 @@ from surveys.adapters.templates import render
 from surveys.domain import i18n
 from surveys.domain.address_hash import address_hash
 from surveys.domain.branding import Branding
-from surveys.domain.link_keys import UNSUBSCRIBE_LINK_LIFETIME, LinkKeys
-from surveys.domain.metrics import Metric
+from surveys.domain.email_links import rating_links, unsubscribe_url
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.skip_reasons import SkipReason
 from surveys.domain.survey_request import SurveyRequest
-from surveys.domain.tokens import TokenPurpose, sign_survey_token
 from surveys.domain.triggers import TriggerSettings
-from surveys.observability import logger, mask_email, mask_emails
+from surveys.observability import logger, mask_email
 
 
 class CustomerDirectory(Protocol):
@@ -66,8 +65,7 @@ class PauseCheck(Protocol):
     def pause_reason(self, now: datetime) -> str | None: ...
 
 
-# The outcome of a survey that an earlier delivery of its message already sent or skipped (or
-# that `surveys forget` erased).
+# The outcome of a survey an earlier delivery already sent or skipped, or `surveys forget` erased.
 ALREADY_HANDLED = "already handled"
 # A survey that waits on the queue while the sender is paused (surveys/usecases/sending_guard.py).
 PAUSED = "paused"
@@ -113,29 +111,6 @@ def survey_language(trigger: TriggerSettings, customer: Customer) -> str:
     return i18n.supported(customer.locale) or trigger.language
 
 
-def rating_links(
-    metric: Metric,
-    survey_id: str,
-    base_url: str,
-    expires_at: datetime,
-    link_keys: LinkKeys,
-    language: str,
-) -> list[tuple[int, str, str]]:
-    token = sign_survey_token(survey_id, expires_at, link_keys)
-    base = base_url.rstrip("/")
-    return [
-        (score, i18n.score_label(metric, score, language), f"{base}/r/{token}?score={score}")
-        for score in metric.scores
-    ]
-
-
-def unsubscribe_url(
-    survey_id: str, base_url: str, expires_at: datetime, keys: LinkKeys, recipient_hash: str | None
-) -> str:
-    token = sign_survey_token(survey_id, expires_at, keys, TokenPurpose.UNSUBSCRIBE, recipient_hash)
-    return f"{base_url.rstrip('/')}/u/{token}"
-
-
 class _OneLineUrlHeader(UnstructuredHeader, BaseHeader):
     """A header holding one `<URL>`, written whole on its line.
 
@@ -172,7 +147,6 @@ def compose_survey_email(
     link_keys: LinkKeys,
     now: datetime,
     reminder: bool = False,
-    # The address's keyed hash: the unsubscribe link still works once the survey is gone.
     recipient_hash: str | None = None,
 ) -> EmailMessage:
     """The survey email, or with `reminder` its reminder: the same links, its own subject and
@@ -215,7 +189,7 @@ def compose_survey_email(
         "unsubscribe_url": unsubscribe_url(
             survey_id,
             branding.public_base_url,
-            expires_at + UNSUBSCRIBE_LINK_LIFETIME,
+            expires_at,
             link_keys,
             recipient_hash,
         ),
@@ -325,7 +299,6 @@ def send_survey(
     address_hash_key: bytes,
     now: datetime,
 ) -> SendOutcome:
-    """`address_hash_key`: the key of the hashed suppressions `surveys forget` leaves."""
     survey = find_survey(request.survey_id) or survey_from_request(request, now)
     if survey.status != SurveyStatus.QUEUED.value:
         return SendOutcome(survey.survey_id, survey.status, ALREADY_HANDLED)
@@ -384,9 +357,7 @@ def send_survey(
         message_id = mailer.send(message, metric=trigger.metric, language=language)
     except RecipientRejectedError as error:
         release_customer_contact(request.customer_id, survey.survey_id)
-        # SES's message may name the recipient; the reason is stored, logged and traced.
-        rejected = f"SES rejected the email: {mask_emails(str(error))}"
-        return _skipped(survey, SkipReason.SES_REJECTED, rejected)
+        return _skipped(survey, SkipReason.SES_REJECTED, f"SES rejected the email: {error}")
     except Exception:
         release_customer_contact(request.customer_id, survey.survey_id)
         raise
