@@ -12,7 +12,19 @@ from pathlib import Path
 
 import argcomplete
 
-from cli.commands import agents, connect, doctor, redrive, report, sending, trigger
+from cli.commands import (
+    agents,
+    apply_retention,
+    connect,
+    doctor,
+    export,
+    forget,
+    redrive,
+    report,
+    rotate_link_key,
+    sending,
+    trigger,
+)
 from cli.errors import CommandError, CommandFailed, ExitCode
 from cli.stack import (
     DEFAULT_LOCAL_STACK_FILE,
@@ -22,7 +34,19 @@ from cli.stack import (
     local_stack_file,
 )
 
-COMMANDS = [connect, doctor, trigger, sending, agents, redrive, report]
+COMMANDS = [
+    connect,
+    doctor,
+    trigger,
+    sending,
+    agents,
+    redrive,
+    report,
+    forget,
+    export,
+    rotate_link_key,
+    apply_retention,
+]
 
 EPILOG = """\
 exit codes: 0 done; 1 failed (or, for doctor, something blocks sending); 2 refused: bad input,

@@ -16,6 +16,7 @@ from typing import Any
 from surveys.adapters.mailer import SesMailer
 from surveys.domain import i18n
 from surveys.domain.branding import Branding
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.triggers import TriggerSettings
 from surveys.usecases.send_survey import compose_survey_email
 
@@ -60,7 +61,7 @@ def sent_to_ses(metric: str, language: str, **settings: Any) -> tuple[bytes, dic
         language=language,
         branding=BRANDING,
         expires_at=NOW + timedelta(days=30),
-        signing_key=b"k" * 32,
+        link_keys=LinkKeys.single(b"k" * 32),
         now=NOW,
     )
     ses = RecordingSes()

@@ -115,6 +115,7 @@ def run(stack: Stack, arguments: argparse.Namespace, dns: DnsRecords | None = No
                 sending_status=sending_status,
                 kustomer=bootstrap.kustomer_client,
                 queues=queues,
+                link_keys=bootstrap.link_signing_keys,
             ),
             now,
         )

@@ -10,8 +10,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.clock import utcnow
-from surveys.bootstrap import event_bus, link_signing_key
+from surveys.bootstrap import event_bus, link_signing_keys
 from surveys.config import settings
+from surveys.domain.tokens import token_key_id
 from surveys.domain.votes import BrowserSignals
 from surveys.observability import logger, metrics, tracer
 from surveys.telemetry import record_vote
@@ -41,7 +42,9 @@ def _page(description: str) -> OpenAPIResponse:
 
 _INVALID_LINK = _page("The link is not valid: malformed, altered, or signed with another key.")
 _UNKNOWN_SURVEY = _page("A valid link to a survey that does not exist or was never sent.")
-_EXPIRED_LINK = _page("The link has expired: the survey is closed.")
+_EXPIRED_LINK = _page(
+    "The link has expired, or the key that signed it was retired: the survey is closed."
+)
 _UNREADABLE_FORM = (
     f"the form cannot be read (more than {FORM_NAMES_LIMIT} field names or {FORM_FIELDS_LIMIT} "
     "fields, or not UTF-8)"
@@ -102,7 +105,7 @@ def open_link(token: str) -> Response[str]:
         show_rating_page(
             token,
             score,
-            signing_key=link_signing_key(),
+            link_keys=link_signing_keys(needing=token_key_id(token)),
             now=utcnow(),
             company_name=settings().need("company_name"),
             accept_language=_accept_language(),
@@ -148,7 +151,7 @@ def answer(token: str) -> Response[str]:
         next(iter(form.get("comment", [])), None),
         form.get("reason", []),
         signals=BrowserSignals.from_headers(app.current_event.headers),
-        signing_key=link_signing_key(),
+        link_keys=link_signing_keys(needing=token_key_id(token)),
         now=utcnow(),
         company_name=settings().need("company_name"),
         accept_language=_accept_language(),
@@ -173,7 +176,7 @@ def open_unsubscribe_link(token: str) -> Response[str]:
     return _html(
         show_unsubscribe_page(
             token,
-            signing_key=link_signing_key(),
+            link_keys=link_signing_keys(needing=token_key_id(token)),
             now=utcnow(),
             company_name=settings().need("company_name"),
             accept_language=_accept_language(),
@@ -210,7 +213,7 @@ def confirm_unsubscribe(token: str) -> Response[str]:
             token,
             form,
             signals=BrowserSignals.from_headers(app.current_event.headers),
-            signing_key=link_signing_key(),
+            link_keys=link_signing_keys(needing=token_key_id(token)),
             now=utcnow(),
             company_name=settings().need("company_name"),
             events=event_bus(),
@@ -220,7 +223,8 @@ def confirm_unsubscribe(token: str) -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
+# Not the response into the trace: the pages show the recipient's address and comment.
+@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -18,13 +18,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from surveys.adapters.clock import utcnow
 from surveys.adapters.ses_reputation import CloudWatchReputation
+from surveys.adapters.store.idempotency import SENDER_IDEMPOTENCY_KEY
 from surveys.batch import ReportingBatchProcessor
 from surveys.bootstrap import (
+    address_hash_key,
     aws_client,
     branding,
     event_bus,
     kustomer_client,
-    link_signing_key,
+    link_signing_keys,
     mailer,
     survey_queue,
 )
@@ -39,8 +41,11 @@ from surveys.usecases.triggers import trigger_settings
 
 processor = ReportingBatchProcessor(event_type=EventType.SQS)
 # A survey waiting for its send window comes back as a new delivery with one more deferral; a
-# reminder is a delivery of its own.
-idempotency = IdempotencyConfig(event_key_jmespath="[survey_id, kind, deferrals]")
+# reminder is a delivery of its own. An hour is enough for a duplicate delivery, and the record
+# (which names the survey) goes: later duplicates find the survey sent or skipped.
+idempotency = IdempotencyConfig(
+    event_key_jmespath=SENDER_IDEMPOTENCY_KEY, expires_after_seconds=3600
+)
 persistence = DynamoDBPersistenceLayer(table_name=settings().need("idempotency_table"))
 
 
@@ -64,7 +69,8 @@ def send_once(request: SurveyRequest) -> dict[str, Any]:
         "later": survey_queue(),
         "guard": sending_guard(),
         "branding": branding(),
-        "signing_key": link_signing_key(),
+        "link_keys": link_signing_keys(),
+        "address_hash_key": address_hash_key(),
         "now": utcnow(),
     }
     if request.kind == "reminder":

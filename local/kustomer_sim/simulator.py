@@ -346,6 +346,12 @@ class KustomerSimulator:
                 for tag_id in self._store.conversations[conversation_id].tags
             ]
 
+    def email_addresses(self) -> list[str]:
+        """Every address the org holds: its customers' and its users'."""
+        with self._store.lock:
+            customers = [email for c in self._store.customers.values() for email in c.emails]
+            return customers + [user.email for user in self._store.users.values()]
+
     def custom_attributes(self) -> dict[str, str]:
         """The Conversation klass's custom attributes: system name -> display name."""
         with self._store.lock:

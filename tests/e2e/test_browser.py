@@ -21,6 +21,7 @@ from local.kustomer_sim import KustomerSimulator
 from local.runtime.runtime import LocalRuntime, SentEmail
 from surveys.domain import i18n
 from surveys.domain.branding import Branding
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.triggers import TriggerSettings
 from surveys.usecases.send_survey import compose_survey_email
 from tests.conftest import SIMULATOR_KEY, start_runtime
@@ -331,7 +332,7 @@ def test_the_nps_email_with_eleven_buttons_fits_a_phone_and_shows_the_brand(
         language="en",
         branding=Branding("Acme", "Acme Support", "s@acme.example", "https://s.example.com"),
         expires_at=datetime.now(UTC) + timedelta(days=30),
-        signing_key=b"k" * 32,
+        link_keys=LinkKeys.single(b"k" * 32),
         now=datetime.now(UTC),
     )
     part = message.get_body(preferencelist=("html",))

@@ -14,6 +14,7 @@ import requests
 from local.kustomer_sim import KustomerSimulator
 from local.recipient import send_form
 from local.runtime.runtime import LocalRuntime, SentEmail
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.metrics import CES
 from surveys.domain.tokens import sign_survey_token
 from tests.conftest import SIMULATOR_KEY, start_runtime
@@ -88,10 +89,10 @@ def _token(link: str) -> str:
     return _form_url(link).rsplit("/", 1)[1]
 
 
-def _signing_key(runtime: LocalRuntime) -> bytes:
+def _signing_key(runtime: LocalRuntime) -> LinkKeys:
     secret = runtime.environment("RatingWebhookFunction")["LINK_SIGNING_KEY_SECRET"]
     value = runtime.moto.client("secretsmanager").get_secret_value(SecretId=secret)
-    return str(value["SecretString"]).encode("utf-8")
+    return LinkKeys.from_secret(str(value["SecretString"]))
 
 
 def _rating(runtime: LocalRuntime, survey_id: str) -> dict[str, Any] | None:
@@ -257,7 +258,9 @@ def test_a_token_signed_with_another_key_is_refused(
     runtime: LocalRuntime, shared: SentEmail
 ) -> None:
     token = sign_survey_token(
-        shared.survey_id, datetime.now(UTC) + timedelta(days=3), b"not-the-signing-key"
+        shared.survey_id,
+        datetime.now(UTC) + timedelta(days=3),
+        LinkKeys.single(b"not-the-signing-key"),
     )
     url = f"{runtime.base_url}/r/{token}"
 

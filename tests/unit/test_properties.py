@@ -36,6 +36,7 @@ from surveys.adapters.kustomer.errors import (
 )
 from surveys.adapters.kustomer.resources import conversation_from_resource
 from surveys.domain.conversations import Conversation, TriggerRules, survey_eligibility
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.tokens import (
     ExpiredTokenError,
     InvalidTokenError,
@@ -60,14 +61,14 @@ TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_"
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 survey_ids = st.text(min_size=1, max_size=60)
-keys = st.binary(min_size=16, max_size=64)
+keys = st.binary(min_size=16, max_size=64).map(LinkKeys.single)
 # Whole seconds: the token carries its expiry to the second.
 lifetimes = st.integers(min_value=2, max_value=400 * 24 * 3600).map(
     lambda seconds: timedelta(seconds=seconds)
 )
 
 
-def _verify_outcome(token: str, key: bytes, now: datetime) -> str | type[Exception]:
+def _verify_outcome(token: str, key: LinkKeys, now: datetime) -> str | type[Exception]:
     """The survey id, or the class of the error; any other exception fails the test."""
     try:
         return verify_survey_token(token, key, now)
@@ -77,7 +78,7 @@ def _verify_outcome(token: str, key: bytes, now: datetime) -> str | type[Excepti
 
 @given(survey_ids, keys, lifetimes, st.data())
 def test_a_link_we_made_verifies_at_any_moment_before_it_expires(
-    survey_id: str, key: bytes, lifetime: timedelta, data: st.DataObject
+    survey_id: str, key: LinkKeys, lifetime: timedelta, data: st.DataObject
 ) -> None:
     token = sign_survey_token(survey_id, NOW + lifetime, key)
     before_expiry = data.draw(st.integers(min_value=0, max_value=int(lifetime.total_seconds()) - 1))
@@ -87,7 +88,7 @@ def test_a_link_we_made_verifies_at_any_moment_before_it_expires(
 
 @given(survey_ids, keys, lifetimes, st.integers(min_value=0, max_value=10**9))
 def test_a_link_we_made_is_expired_from_its_expiry_on_and_names_its_survey(
-    survey_id: str, key: bytes, lifetime: timedelta, late_by: int
+    survey_id: str, key: LinkKeys, lifetime: timedelta, late_by: int
 ) -> None:
     token = sign_survey_token(survey_id, NOW + lifetime, key)
     with pytest.raises(ExpiredTokenError) as raised:
@@ -97,7 +98,7 @@ def test_a_link_we_made_is_expired_from_its_expiry_on_and_names_its_survey(
 
 @given(survey_ids, keys, keys, lifetimes, st.booleans())
 def test_a_link_signed_with_another_key_is_invalid_expired_or_not(
-    survey_id: str, key: bytes, other_key: bytes, lifetime: timedelta, after_expiry: bool
+    survey_id: str, key: LinkKeys, other_key: LinkKeys, lifetime: timedelta, after_expiry: bool
 ) -> None:
     assume(key != other_key)
     token = sign_survey_token(survey_id, NOW + lifetime, other_key)
@@ -107,7 +108,7 @@ def test_a_link_signed_with_another_key_is_invalid_expired_or_not(
 
 @given(survey_ids, survey_ids, keys, lifetimes)
 def test_a_link_whose_survey_was_swapped_is_invalid(
-    survey_id: str, other_survey: str, key: bytes, lifetime: timedelta
+    survey_id: str, other_survey: str, key: LinkKeys, lifetime: timedelta
 ) -> None:
     assume(survey_id != other_survey)
     token = sign_survey_token(survey_id, NOW + lifetime, key)
@@ -121,7 +122,7 @@ token_characters = st.sampled_from(TOKEN_ALPHABET + "+/=.% ") | st.characters(co
 
 @given(survey_ids, keys, lifetimes, st.data())
 def test_any_altered_character_makes_a_link_invalid(
-    survey_id: str, key: bytes, lifetime: timedelta, data: st.DataObject
+    survey_id: str, key: LinkKeys, lifetime: timedelta, data: st.DataObject
 ) -> None:
     token = sign_survey_token(survey_id, NOW + lifetime, key)
     position = data.draw(st.sampled_from([0, len(token) - 1, token.index(".") - 1]))
@@ -133,7 +134,7 @@ def test_any_altered_character_makes_a_link_invalid(
 
 @given(survey_ids, keys, lifetimes, st.data())
 def test_a_cut_or_lengthened_link_is_invalid(
-    survey_id: str, key: bytes, lifetime: timedelta, data: st.DataObject
+    survey_id: str, key: LinkKeys, lifetime: timedelta, data: st.DataObject
 ) -> None:
     token = sign_survey_token(survey_id, NOW + lifetime, key)
     how = data.draw(st.sampled_from(["cut end", "cut start", "append", "insert"]))
@@ -151,7 +152,8 @@ def test_a_cut_or_lengthened_link_is_invalid(
 def test_a_link_has_one_spelling_only() -> None:
     """Found by the property above: base64 ignores the low bits of a half's last character and
     any character outside its alphabet, so an altered link used to verify like the original."""
-    token = sign_survey_token("ces-c1", NOW + timedelta(days=30), b"k" * 32)
+    key = LinkKeys.single(b"k" * 32)
+    token = sign_survey_token("ces-c1", NOW + timedelta(days=30), key)
     payload, signature = token.split(".")
     last = TOKEN_ALPHABET.index(signature[-1])
     same_bits = TOKEN_ALPHABET[last ^ 1]
@@ -163,11 +165,11 @@ def test_a_link_has_one_spelling_only() -> None:
         f"{payload}=.{signature}",
     ):
         if variant != token:
-            assert _verify_outcome(variant, b"k" * 32, NOW) is InvalidTokenError, variant
+            assert _verify_outcome(variant, key, NOW) is InvalidTokenError, variant
 
 
 @given(st.text(max_size=300), keys)
-def test_any_text_in_the_link_is_invalid_never_a_crash(text: str, key: bytes) -> None:
+def test_any_text_in_the_link_is_invalid_never_a_crash(text: str, key: LinkKeys) -> None:
     assert _verify_outcome(text, key, NOW) is InvalidTokenError
 
 
@@ -175,7 +177,7 @@ def test_any_text_in_the_link_is_invalid_never_a_crash(text: str, key: bytes) ->
     st.lists(st.text(alphabet=TOKEN_ALPHABET, max_size=60), min_size=1, max_size=4).map(".".join),
     keys,
 )
-def test_link_shaped_text_is_invalid_never_a_crash(text: str, key: bytes) -> None:
+def test_link_shaped_text_is_invalid_never_a_crash(text: str, key: LinkKeys) -> None:
     assert _verify_outcome(text, key, NOW) is InvalidTokenError
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from surveys.domain import i18n
 from surveys.domain.branding import Branding
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.metrics import CES, CSAT, NPS
 from surveys.domain.tokens import (
     ExpiredTokenError,
@@ -18,7 +19,7 @@ from surveys.domain.tokens import (
 from surveys.domain.triggers import TriggerSettings
 from surveys.usecases.send_survey import compose_survey_email, usable_address
 
-KEY = b"s" * 32
+KEY = LinkKeys.single(b"s" * 32)
 EXPIRES = datetime(2024, 6, 9, 12, 0, tzinfo=UTC)
 NOW = EXPIRES - timedelta(days=30)
 BRANDING = Branding(
@@ -80,7 +81,7 @@ def compose(metric=CES, customer_name="Jane", branding=BRANDING, survey_id=None,
         language=settings.get("language", "en"),
         branding=branding,
         expires_at=EXPIRES,
-        signing_key=KEY,
+        link_keys=KEY,
         now=NOW,
     )
 
@@ -151,7 +152,7 @@ def test_every_link_token_verifies_to_the_survey_with_the_same_key(metric):
         token = urlsplit(link).path.removeprefix("/r/")
         assert verify_survey_token(token, KEY, NOW) == f"{metric.key}-conv|9"
         with pytest.raises(InvalidTokenError):
-            verify_survey_token(token, b"another key", NOW)
+            verify_survey_token(token, LinkKeys.single(b"another key"), NOW)
         with pytest.raises(ExpiredTokenError):
             verify_survey_token(token, KEY, EXPIRES)
 

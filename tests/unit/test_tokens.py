@@ -7,16 +7,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from surveys.domain.address_hash import address_hash
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.tokens import (
     ExpiredTokenError,
     InvalidTokenError,
+    SignedLink,
     TokenPurpose,
     sign_survey_token,
+    verify_survey_link,
     verify_survey_token,
 )
 
-KEY = b"k" * 32
-OTHER_KEY = b"o" * 32
+KEY = LinkKeys.single(b"k" * 32)
+OTHER_KEY = LinkKeys.single(b"o" * 32)
 EXPIRES = datetime(2024, 6, 9, 12, 0, tzinfo=UTC)
 BEFORE = EXPIRES - timedelta(days=29)
 
@@ -25,7 +29,7 @@ def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def signed(payload: str, key: bytes = KEY) -> str:
+def signed(payload: str, key: bytes = KEY.current.secret) -> str:
     """A token with a genuine signature over an arbitrary payload (only the key holder can)."""
     signature = hmac.new(key, payload.encode(), hashlib.sha256).digest()
     return f"{b64(payload.encode())}.{b64(signature)}"
@@ -146,3 +150,23 @@ def test_a_token_works_only_for_the_purpose_it_was_signed_for():
         verify_survey_token(unsubscribe, KEY, BEFORE)
     with pytest.raises(InvalidTokenError):
         verify_survey_token(rate, KEY, BEFORE, TokenPurpose.UNSUBSCRIBE)
+
+
+def test_an_unsubscribe_link_carries_the_keyed_hash_of_its_address():
+    hashed = address_hash("Jane@Example.com", b"hash-key")
+    token = sign_survey_token("ces-a|b", EXPIRES, KEY, TokenPurpose.UNSUBSCRIBE, hashed)
+
+    link = verify_survey_link(token, KEY, BEFORE, TokenPurpose.UNSUBSCRIBE)
+
+    assert link == SignedLink("ces-a|b", hashed)
+    assert hashed == address_hash(" jane@example.COM", b"hash-key")
+    assert "jane" not in base64.urlsafe_b64decode(token.split(".")[0] + "==").decode().lower()
+    assert verify_survey_link(sign_survey_token("ces-c1", EXPIRES, KEY), KEY, BEFORE) == (
+        SignedLink("ces-c1")
+    )
+
+
+@pytest.mark.parametrize("field", ["a=", "a=not-a-hash", "a=sha256:00"])
+def test_a_signed_payload_with_a_malformed_address_field_is_refused(field):
+    with pytest.raises(InvalidTokenError):
+        verify_survey_token(signed(f"ces-c1|{int(EXPIRES.timestamp())}|{field}"), KEY, BEFORE)

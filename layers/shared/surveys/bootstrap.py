@@ -4,6 +4,7 @@ kept for as long as what it was built from stays the same."""
 from __future__ import annotations
 
 import os
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,7 @@ from surveys.adapters.secrets import read_secret
 from surveys.adapters.survey_queue import SqsSurveyQueue
 from surveys.config import settings
 from surveys.domain.branding import Branding
+from surveys.domain.link_keys import LinkKeys
 
 AWS_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
@@ -42,6 +44,7 @@ def reset() -> None:
     for cached in (_kustomer_client_for, _aws_client, _survey_queue, _mailer, _event_bus):
         cached.cache_clear()
     parameters.clear_caches()
+    _key_ring_refreshed_at[0] = float("-inf")
 
 
 @lru_cache(maxsize=4)
@@ -68,8 +71,28 @@ def kustomer_client() -> KustomerClient:
     )
 
 
-def link_signing_key() -> bytes:
-    return read_secret(settings().need("link_signing_key_secret")).encode("utf-8")
+# A link naming a key this container does not know re-reads the secret at most this often: a
+# key made by `surveys rotate-link-key` within the cache's five minutes, not a forged name.
+KEY_RING_REFRESH_SECONDS = 60
+_key_ring_refreshed_at = [float("-inf")]
+
+
+def link_signing_keys(needing: str | None = None) -> LinkKeys:
+    """The link-signing key ring. `needing`: the key a link names; a ring without it is read
+    again from Secrets Manager, past the cache, once a minute at most."""
+    secret = settings().need("link_signing_key_secret")
+    ring = LinkKeys.from_secret(read_secret(secret))
+    if needing is None or ring.key(needing) or ring.retired_at(needing):
+        return ring
+    if time.monotonic() - _key_ring_refreshed_at[0] < KEY_RING_REFRESH_SECONDS:
+        return ring
+    _key_ring_refreshed_at[0] = time.monotonic()
+    return LinkKeys.from_secret(read_secret(secret, fresh=True))
+
+
+def address_hash_key() -> bytes:
+    """The key of the hashed suppressions `surveys forget` leaves."""
+    return read_secret(settings().need("address_hash_key_secret")).encode("utf-8")
 
 
 @lru_cache(maxsize=8)

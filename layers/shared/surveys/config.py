@@ -35,6 +35,7 @@ class Settings(BaseModel):
     kustomer_org_url: str = Field(alias="KUSTOMER_ORG_URL", default="")
     kustomer_api_key_secret: str = Field(alias="KUSTOMER_API_KEY_SECRET", default="")
     link_signing_key_secret: str = Field(alias="LINK_SIGNING_KEY_SECRET", default="")
+    address_hash_key_secret: str = Field(alias="ADDRESS_HASH_KEY_SECRET", default="")
     sender_address: str = Field(alias="SENDER_ADDRESS", default="")
     sender_name: str = Field(alias="SENDER_NAME", default="")
     company_name: str = Field(alias="COMPANY_NAME", default="")
@@ -49,6 +50,7 @@ class Settings(BaseModel):
     )
     kustomer_search_limit: int = Field(alias="KUSTOMER_SEARCH_LIMIT", default=100, ge=1)
     reconcile_grace_minutes: float = Field(alias="RECONCILE_GRACE_MINUTES", default=60, ge=0)
+    retention_days: float = Field(alias="RETENTION_DAYS", default=730, gt=0)
     # Percent; the sender pauses itself at these SES reputation rates.
     pause_at_bounce_rate: float | None = Field(
         alias="PAUSE_AT_BOUNCE_RATE", default=None, gt=0, lt=100
@@ -60,6 +62,11 @@ class Settings(BaseModel):
     @property
     def reconcile_grace(self) -> timedelta:
         return timedelta(minutes=self.reconcile_grace_minutes)
+
+    @property
+    def retention(self) -> timedelta:
+        """How long a survey, its rating and its votes are kept after it was queued."""
+        return timedelta(days=self.retention_days)
 
     def reputation_limits(self) -> ReputationLimits:
         """The rates, as fractions, at which the sender pauses itself."""

@@ -26,13 +26,18 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_emails(text: str) -> str:
+    """Every email address in `text` masked, for error messages that may name one."""
+    return _EMAIL_ADDRESS.sub(lambda match: mask_email(match.group(0)), text)
+
+
 class EmailMaskingFormatter(LambdaPowertoolsFormatter):
     """Masks every email address in a log line. Code masks the addresses it logs on purpose, but
     others arrive inside error messages (SES names a recipient it rejects, Kustomer may echo a
     customer's), and a customer's address must never reach the logs whole."""
 
     def serialize(self, log: Any) -> str:
-        return _EMAIL_ADDRESS.sub(lambda match: mask_email(match.group(0)), super().serialize(log))
+        return mask_emails(super().serialize(log))
 
 
 class MetricName(StrEnum):

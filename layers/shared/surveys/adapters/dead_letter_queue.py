@@ -1,4 +1,5 @@
-"""An SQS dead-letter queue, as the redrive command empties it."""
+"""An SQS queue read whole: a dead-letter queue as the redrive command empties it, or any of the
+survey queues as forget and export search them for a person's messages."""
 
 from __future__ import annotations
 
@@ -55,6 +56,17 @@ class SqsDeadLetterQueue:
             QueueUrl=self._queue_url, AttributeNames=["ApproximateNumberOfMessages"]
         )["Attributes"]
         return int(attributes.get("ApproximateNumberOfMessages", 0))
+
+    def not_visible(self) -> int:
+        """Messages no reader sees now: delayed, or being handled."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self._queue_url,
+            AttributeNames=[
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
+        return sum(int(value) for value in attributes.values())
 
     def delete(self, letters: Sequence[DeadLetter]) -> None:
         for batch in _batches(letters):

@@ -8,9 +8,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from surveys.observability import mask_emails
+
 
 class RecipientRejectedError(Exception):
-    """SES will never deliver this message as it is (bad address, rejected content)."""
+    """SES will never deliver this message as it is (bad address, rejected content). Its text
+    masks the addresses SES's message names: it is stored and logged as the survey's reason."""
 
 
 # SES message tag values allow only these characters.
@@ -48,6 +51,6 @@ class SesMailer:
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             if code in ("MessageRejected", "BadRequestException", "InvalidParameterValue"):
-                raise RecipientRejectedError(f"{code}: {error}") from error
+                raise RecipientRejectedError(mask_emails(f"{code}: {error}")) from error
             raise
         return str(response["MessageId"])

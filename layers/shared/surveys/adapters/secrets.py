@@ -12,8 +12,9 @@ class MissingSecretError(RuntimeError):
     pass
 
 
-def read_secret(secret_id: str) -> str:
-    value = parameters.get_secret(secret_id, max_age=SECRET_CACHE_SECONDS)
+def read_secret(secret_id: str, *, fresh: bool = False) -> str:
+    """The secret's value, from the cache unless `fresh`."""
+    value = parameters.get_secret(secret_id, max_age=SECRET_CACHE_SECONDS, force_fetch=fresh)
     text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
     if not text.strip():
         raise MissingSecretError(f"secret {secret_id} is empty")

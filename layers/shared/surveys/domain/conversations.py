@@ -77,3 +77,8 @@ def _routing_eligibility(conversation: Conversation, rules: TriggerRules) -> Eli
 def survey_id_for(conversation_id: str, metric_key: str) -> str:
     """One survey per conversation and metric: the id itself is the duplicate guard."""
     return f"{metric_key}-{conversation_id}"
+
+
+def metric_key_of(survey_id: str) -> str:
+    """The metric a survey id names (see survey_id_for)."""
+    return survey_id.partition("-")[0]

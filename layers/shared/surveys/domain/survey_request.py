@@ -3,9 +3,12 @@ reminder of one sent."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+RequestKind = Literal["survey", "reminder"]
+REQUEST_KINDS: tuple[RequestKind, ...] = get_args(RequestKind)
 
 
 class SurveyRequest(BaseModel):
@@ -22,4 +25,4 @@ class SurveyRequest(BaseModel):
     # idempotency key, so each wait is its own delivery.
     deferrals: int = Field(default=0, ge=0)
     # Part of the idempotency key too: a reminder is another delivery than its survey's.
-    kind: Literal["survey", "reminder"] = "survey"
+    kind: RequestKind = "survey"

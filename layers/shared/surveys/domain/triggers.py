@@ -14,6 +14,9 @@ from surveys.domain.conversations import TriggerRules
 from surveys.domain.metrics import Metric, metric_by_key
 from surveys.domain.reasons import DEFAULT_REASONS, Reason, ReasonSettingError, parse_reasons
 
+# How long a survey link may accept an answer at most; the link-signing keys are kept for it.
+LONGEST_LINK_EXPIRY_DAYS = 365
+
 # One per catalog in surveys/locales: adding a language's .po file offers it here.
 LANGUAGES = i18n.LANGUAGES
 KUSTOMER_CHANNELS = (
@@ -123,7 +126,7 @@ class TriggerSettings(BaseModel):
     question: str | None = Field(default=None, min_length=5, max_length=300)
     score_attribute: str | None = None
     comment_attribute: str | None = None
-    link_expiry_days: int = Field(default=30, ge=1, le=365)
+    link_expiry_days: int = Field(default=30, ge=1, le=LONGEST_LINK_EXPIRY_DAYS)
     rating_changes_allowed: bool = True
     rating_change_window_hours: float = Field(default=168, ge=0, le=8760)
     send_window: SendWindow | None = None

@@ -20,6 +20,7 @@ from surveys.adapters.store.surveys import SurveyItem
 from surveys.adapters.store.votes import VoteItem, keep_vote, record_vote
 from surveys.domain import i18n
 from surveys.domain.i18n import N_
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.metrics import Metric, Sentiment
 from surveys.domain.reasons import labels, sort_chosen
 from surveys.domain.tokens import TokenPurpose
@@ -55,9 +56,9 @@ UNKNOWN_REASON_NOTICE = N_(
 
 
 def _open_survey(
-    token: str, signing_key: bytes, now: datetime, fallback_language: str
+    token: str, link_keys: LinkKeys, now: datetime, fallback_language: str
 ) -> tuple[SurveyItem, TriggerSettings]:
-    survey = open_survey_link(token, signing_key, now, TokenPurpose.RATE, fallback_language)
+    survey = open_survey_link(token, link_keys, now, TokenPurpose.RATE, fallback_language)
     return survey, trigger_settings(survey.metric)
 
 
@@ -169,14 +170,14 @@ def show_rating_page(
     token: str,
     score_text: str | None,
     *,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     company_name: str,
     accept_language: str | None = None,
 ) -> Page:
     """The question with the chosen score preselected; records nothing."""
     try:
-        survey, trigger = _open_survey(token, signing_key, now, i18n.preferred(accept_language))
+        survey, trigger = _open_survey(token, link_keys, now, i18n.preferred(accept_language))
         language = _language(survey, trigger)
         score = _score(score_text, trigger.metric_definition, language, trigger.brand_color)
     except RefusedLinkError as refused:
@@ -215,7 +216,7 @@ def submit_rating(
     reason_ids: list[str] | None = None,
     *,
     signals: BrowserSignals,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     company_name: str,
     accept_language: str | None = None,
@@ -224,7 +225,7 @@ def submit_rating(
     with it: they are kept with a negative score, left out with another, and a reason the page
     did not offer refuses the whole answer."""
     try:
-        survey, trigger = _open_survey(token, signing_key, now, i18n.preferred(accept_language))
+        survey, trigger = _open_survey(token, link_keys, now, i18n.preferred(accept_language))
         language = _language(survey, trigger)
         metric = trigger.metric_definition
         score = _score(score_text, metric, language, trigger.brand_color)
@@ -246,6 +247,7 @@ def submit_rating(
             user_agent=signals.user_agent or None,
             comment_length=len(comment or ""),
             answer_reasons=sorted(set(reason_ids or [])),
+            retain_until=survey.retain_until,
         )
 
     def page_again(status: int, notice: str) -> Page:

@@ -16,7 +16,7 @@ from datetime import datetime
 from surveys.adapters.kustomer.errors import KustomerBusyError, KustomerNotFoundError
 from surveys.adapters.mailer import RecipientRejectedError
 from surveys.adapters.store.state import customer_contact_survey
-from surveys.adapters.store.suppressions import find_suppression
+from surveys.adapters.store.suppressions import suppression_of
 from surveys.adapters.store.surveys import (
     SurveyItem,
     SurveyStatus,
@@ -24,8 +24,10 @@ from surveys.adapters.store.surveys import (
     find_survey,
     record_reminder_sent,
 )
+from surveys.domain.address_hash import address_hash
 from surveys.domain.branding import Branding
 from surveys.domain.events import reminder_event
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.reminders import reminder_refusal
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.triggers import TriggerSettings
@@ -54,7 +56,9 @@ def _not_reminded(survey: SurveyItem, reason: str) -> SendOutcome:
     return SendOutcome(survey.survey_id, NOT_REMINDED, reason)
 
 
-def _refusal(survey: SurveyItem, trigger: TriggerSettings, now: datetime) -> str | None:
+def _refusal(
+    survey: SurveyItem, trigger: TriggerSettings, now: datetime, address_hash_key: bytes
+) -> str | None:
     if not trigger.active:
         return "trigger inactive when reminding"
     if not trigger.reminder_after_days:
@@ -64,7 +68,8 @@ def _refusal(survey: SurveyItem, trigger: TriggerSettings, now: datetime) -> str
     )
     if refusal:
         return refusal
-    suppression = find_suppression(survey.recipient or "")
+    recipient = survey.recipient or ""
+    suppression = suppression_of(recipient, address_hash(recipient, address_hash_key))
     return f"address {suppression.reason}" if suppression else None
 
 
@@ -77,14 +82,15 @@ def send_reminder(
     later: LaterQueue,
     guard: PauseCheck,
     branding: Branding,
-    signing_key: bytes,
+    link_keys: LinkKeys,
+    address_hash_key: bytes,
     events: EventPublisher,
     now: datetime,
 ) -> SendOutcome:
     survey = find_survey(request.survey_id)
     if survey is None or survey.status != SurveyStatus.SENT.value or survey.reminder_sent_at:
         return SendOutcome(request.survey_id, REMINDED, ALREADY_HANDLED)
-    refusal = _refusal(survey, trigger, now)
+    refusal = _refusal(survey, trigger, now, address_hash_key)
     if refusal:
         return _not_reminded(survey, refusal)
     paused_because = guard.pause_reason(now)
@@ -113,9 +119,10 @@ def send_reminder(
         branding=branding,
         # The same expiry, so the very same links as in the survey.
         expires_at=survey.links_expire_at or now,
-        signing_key=signing_key,
+        link_keys=link_keys,
         now=now,
         reminder=True,
+        recipient_hash=address_hash(recipient, address_hash_key),
     )
     try:
         message_id = mailer.send(message, metric=trigger.metric, language=language)

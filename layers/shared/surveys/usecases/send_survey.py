@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.errors import HeaderParseError
 from email.headerregistry import Address, BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
@@ -27,7 +27,7 @@ from surveys.adapters.store.state import (
     find_team,
     release_customer_contact,
 )
-from surveys.adapters.store.suppressions import find_suppression
+from surveys.adapters.store.suppressions import suppression_of
 from surveys.adapters.store.surveys import (
     SurveyItem,
     SurveyStatus,
@@ -39,11 +39,12 @@ from surveys.adapters.store.surveys import (
 from surveys.adapters.survey_queue import SQS_MAX_DELAY_SECONDS
 from surveys.adapters.templates import render
 from surveys.domain import i18n
+from surveys.domain.address_hash import address_hash
 from surveys.domain.branding import Branding
-from surveys.domain.metrics import Metric
+from surveys.domain.email_links import rating_links, unsubscribe_url
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.skip_reasons import SkipReason
 from surveys.domain.survey_request import SurveyRequest
-from surveys.domain.tokens import TokenPurpose, sign_survey_token
 from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger, mask_email
 
@@ -64,7 +65,7 @@ class PauseCheck(Protocol):
     def pause_reason(self, now: datetime) -> str | None: ...
 
 
-# The outcome of a survey that an earlier delivery of its message already sent or skipped.
+# The outcome of a survey an earlier delivery already sent or skipped, or `surveys forget` erased.
 ALREADY_HANDLED = "already handled"
 # A survey that waits on the queue while the sender is paused (surveys/usecases/sending_guard.py).
 PAUSED = "paused"
@@ -110,31 +111,6 @@ def survey_language(trigger: TriggerSettings, customer: Customer) -> str:
     return i18n.supported(customer.locale) or trigger.language
 
 
-def rating_links(
-    metric: Metric,
-    survey_id: str,
-    base_url: str,
-    expires_at: datetime,
-    signing_key: bytes,
-    language: str,
-) -> list[tuple[int, str, str]]:
-    token = sign_survey_token(survey_id, expires_at, signing_key)
-    base = base_url.rstrip("/")
-    return [
-        (score, i18n.score_label(metric, score, language), f"{base}/r/{token}?score={score}")
-        for score in metric.scores
-    ]
-
-
-# Far beyond the rating links: an unsubscribe link must work for as long as anyone keeps the email.
-UNSUBSCRIBE_LINK_LIFETIME = timedelta(days=3650)
-
-
-def unsubscribe_url(survey_id: str, base_url: str, expires_at: datetime, signing_key: bytes) -> str:
-    token = sign_survey_token(survey_id, expires_at, signing_key, TokenPurpose.UNSUBSCRIBE)
-    return f"{base_url.rstrip('/')}/u/{token}"
-
-
 class _OneLineUrlHeader(UnstructuredHeader, BaseHeader):
     """A header holding one `<URL>`, written whole on its line.
 
@@ -168,9 +144,10 @@ def compose_survey_email(
     language: str,
     branding: Branding,
     expires_at: datetime,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     reminder: bool = False,
+    recipient_hash: str | None = None,
 ) -> EmailMessage:
     """The survey email, or with `reminder` its reminder: the same links, its own subject and
     first paragraph."""
@@ -201,7 +178,7 @@ def compose_survey_email(
         "choose": _("Choose your answer:"),
         "one_click": _("It takes one click; you can add a comment on the next page."),
         "links": rating_links(
-            metric, survey_id, branding.public_base_url, expires_at, signing_key, language
+            metric, survey_id, branding.public_base_url, expires_at, link_keys, language
         ),
         "brand_color": trigger.brand_color,
         "logo_url": trigger.logo_url,
@@ -212,8 +189,9 @@ def compose_survey_email(
         "unsubscribe_url": unsubscribe_url(
             survey_id,
             branding.public_base_url,
-            expires_at + UNSUBSCRIBE_LINK_LIFETIME,
-            signing_key,
+            expires_at,
+            link_keys,
+            recipient_hash,
         ),
     }
     message = EmailMessage(policy=SURVEY_EMAIL_POLICY)
@@ -241,8 +219,14 @@ def compose_survey_email(
     return message
 
 
+def _forgotten_meanwhile(survey: SurveyItem) -> SendOutcome:
+    logger.info("Survey forgotten while it was being sent", extra={"survey_id": survey.survey_id})
+    return SendOutcome(survey.survey_id, SurveyStatus.FORGOTTEN.value, ALREADY_HANDLED)
+
+
 def _skipped(survey: SurveyItem, because: SkipReason, reason: str) -> SendOutcome:
-    record_skipped(survey, reason)
+    if not record_skipped(survey, reason):
+        return _forgotten_meanwhile(survey)
     logger.info(
         "Survey skipped",
         extra={
@@ -311,7 +295,8 @@ def send_survey(
     later: LaterQueue,
     guard: PauseCheck,
     branding: Branding,
-    signing_key: bytes,
+    link_keys: LinkKeys,
+    address_hash_key: bytes,
     now: datetime,
 ) -> SendOutcome:
     survey = find_survey(request.survey_id) or survey_from_request(request, now)
@@ -336,7 +321,8 @@ def send_survey(
             SkipReason.INVALID_EMAIL_ADDRESS if customer.emails else SkipReason.NO_EMAIL_ADDRESS
         )
         return _skipped(survey, missing, str(problem))
-    suppression = find_suppression(recipient)
+    recipient_hash = address_hash(recipient, address_hash_key)
+    suppression = suppression_of(recipient, recipient_hash)
     if suppression is not None:
         return _skipped(
             survey,
@@ -363,8 +349,9 @@ def send_survey(
         language=language,
         branding=branding,
         expires_at=now + trigger.link_lifetime,
-        signing_key=signing_key,
+        link_keys=link_keys,
         now=now,
+        recipient_hash=recipient_hash,
     )
     try:
         message_id = mailer.send(message, metric=trigger.metric, language=language)
@@ -378,7 +365,7 @@ def send_survey(
         "Survey email accepted by SES",
         extra={"survey_id": survey.survey_id, "recipient": mask_email(recipient)},
     )
-    record_sent(
+    if not record_sent(
         survey,
         now,
         recipient=recipient,
@@ -388,7 +375,8 @@ def send_survey(
         team_name=_team_name(request.assigned_team_id),
         links_expire_at=now + trigger.link_lifetime,
         reminder_due=trigger.reminder_after_days > 0,
-    )
+    ):
+        return _forgotten_meanwhile(survey)
     logger.info(
         "Survey sent",
         extra={"survey_id": survey.survey_id, "conversation_id": survey.conversation_id},

@@ -4,79 +4,88 @@ The link in the email opens a page that asks for a confirming click, so a link s
 it unsubscribes nobody. Mail apps that offer their own unsubscribe button use RFC 8058: they
 POST exactly `List-Unsubscribe=One-Click` to the URL in the List-Unsubscribe header, with no
 browser and no click on our page, and that is honoured as it is.
+
+The link also carries the keyed hash of the address, so it still unsubscribes once its survey is
+gone (its owner forgotten, or the survey past its retention): the hash is then suppressed, which
+the sender matches like an address.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from surveys.adapters.store.suppressions import SuppressionReason, suppress_address
-from surveys.adapters.store.surveys import SurveyItem
+from surveys.adapters.store.surveys import SurveyItem, SurveyStatus, find_survey
 from surveys.domain import i18n
+from surveys.domain.conversations import metric_key_of
 from surveys.domain.events import suppression_event
-from surveys.domain.tokens import (
-    TokenPurpose,
-)
+from surveys.domain.link_keys import LinkKeys
+from surveys.domain.metrics import METRICS
+from surveys.domain.tokens import TokenPurpose
 from surveys.domain.triggers import TriggerSettings
 from surveys.domain.votes import BrowserSignals, not_a_persons_browser
 from surveys.observability import logger, mask_email
 from surveys.usecases.pages import Page, render_page
 from surveys.usecases.survey_events import EventPublisher, survey_facts
-from surveys.usecases.survey_links import (
-    RefusedLinkError,
-    open_survey_link,
-    survey_not_found_page,
-)
+from surveys.usecases.survey_links import RefusedLinkError, survey_not_found_page, verified_link
 from surveys.usecases.triggers import trigger_settings
 
 ONE_CLICK_BODY = {"List-Unsubscribe": ["One-Click"]}
 
 
-def _open(
-    token: str, signing_key: bytes, now: datetime, fallback_language: str
-) -> tuple[SurveyItem, str, TriggerSettings]:
-    """The survey, the address it was sent to, and its trigger."""
-    survey = open_survey_link(token, signing_key, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
-    if not survey.recipient:
+@dataclass(frozen=True)
+class _Unsubscribing:
+    """Whom a link unsubscribes: the survey's recipient while the survey is held, else the
+    address whose keyed hash the link carries (the pages then name no address)."""
+
+    survey_id: str
+    survey: SurveyItem | None
+    # The address, or its keyed hash once the survey is gone.
+    suppressed_as: str
+    trigger: TriggerSettings
+    language: str
+
+    def page(self, template: str, company_name: str, status: int = 200, **context: object) -> Page:
+        return render_page(
+            template,
+            status,
+            self.language,
+            self.trigger.brand_color,
+            company=self.trigger.company(company_name),
+            address=self.suppressed_as if self.survey is not None else None,
+            **context,
+        )
+
+
+def _open(token: str, link_keys: LinkKeys, now: datetime, fallback_language: str) -> _Unsubscribing:
+    link = verified_link(token, link_keys, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
+    survey = find_survey(link.survey_id)
+    if survey is not None and survey.status == SurveyStatus.SENT.value and survey.recipient:
+        trigger = trigger_settings(survey.metric)
+        language = survey.language or trigger.language
+        return _Unsubscribing(link.survey_id, survey, survey.recipient, trigger, language)
+    metric = metric_key_of(link.survey_id)
+    if link.address_hash is None or metric not in METRICS:
         raise RefusedLinkError(survey_not_found_page(fallback_language))
-    return survey, survey.recipient, trigger_settings(survey.metric)
-
-
-def _confirm_page(
-    survey: SurveyItem,
-    address: str,
-    trigger: TriggerSettings,
-    company_name: str,
-    *,
-    status: int = 200,
-    notice: bool = False,
-) -> Page:
-    language = survey.language or trigger.language
-    return render_page(
-        "unsubscribe_page.html",
-        status,
-        language,
-        trigger.brand_color,
-        company=trigger.company(company_name),
-        address=address,
-        notice=notice,
-    )
+    trigger = trigger_settings(metric)
+    return _Unsubscribing(link.survey_id, None, link.address_hash, trigger, fallback_language)
 
 
 def show_unsubscribe_page(
     token: str,
     *,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     company_name: str,
     accept_language: str | None = None,
 ) -> Page:
     """Asks for the confirming click; changes nothing."""
     try:
-        survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
+        opened = _open(token, link_keys, now, i18n.preferred(accept_language))
     except RefusedLinkError as refused:
         return refused.page
-    return _confirm_page(survey, address, trigger, company_name)
+    return opened.page("unsubscribe_page.html", company_name, notice=False)
 
 
 def unsubscribe(
@@ -84,44 +93,37 @@ def unsubscribe(
     form: dict[str, list[str]],
     *,
     signals: BrowserSignals,
-    signing_key: bytes,
+    link_keys: LinkKeys,
     now: datetime,
     company_name: str,
     events: EventPublisher,
     accept_language: str | None = None,
 ) -> Page:
     try:
-        survey, address, trigger = _open(token, signing_key, now, i18n.preferred(accept_language))
+        opened = _open(token, link_keys, now, i18n.preferred(accept_language))
     except RefusedLinkError as refused:
         return refused.page
     one_click = form == ONE_CLICK_BODY
     if not one_click and not_a_persons_browser(signals):
-        return _confirm_page(survey, address, trigger, company_name, status=403, notice=True)
-    newly = suppress_address(
-        address,
-        SuppressionReason.UNSUBSCRIBED,
-        now,
-        survey_id=survey.survey_id,
-        conversation_id=survey.conversation_id,
-    )
-    if newly:
-        events.publish(
-            [suppression_event(survey_facts(survey), SuppressionReason.UNSUBSCRIBED, now)]
+        return opened.page("unsubscribe_page.html", company_name, 403, notice=True)
+    if opened.survey is None:
+        # Nothing is left of the survey to note in Kustomer, nor to name in an event.
+        newly = suppress_address(opened.suppressed_as, SuppressionReason.UNSUBSCRIBED, now)
+        recipient = "(keyed hash)"
+    else:
+        newly = suppress_address(
+            opened.suppressed_as,
+            SuppressionReason.UNSUBSCRIBED,
+            now,
+            survey_id=opened.survey_id,
+            conversation_id=opened.survey.conversation_id,
         )
+        if newly:
+            facts = survey_facts(opened.survey)
+            events.publish([suppression_event(facts, SuppressionReason.UNSUBSCRIBED, now)])
+        recipient = mask_email(opened.suppressed_as)
     logger.info(
         "Address unsubscribed" if newly else "Address was already unsubscribed",
-        extra={
-            "survey_id": survey.survey_id,
-            "recipient": mask_email(address),
-            "one_click": one_click,
-        },
+        extra={"survey_id": opened.survey_id, "recipient": recipient, "one_click": one_click},
     )
-    language = survey.language or trigger.language
-    return render_page(
-        "unsubscribed_page.html",
-        200,
-        language,
-        trigger.brand_color,
-        company=trigger.company(company_name),
-        address=address,
-    )
+    return opened.page("unsubscribed_page.html", company_name)

@@ -3,18 +3,19 @@ Every change bumps `version`, and the table's stream drives the writeback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -23,7 +24,9 @@ from surveys.adapters.store.tables import (
     TableName,
     get_or_none,
     is_condition_failure,
+    is_expired,
     region,
+    retention_deadline,
     transaction_connection,
 )
 
@@ -57,10 +60,26 @@ class RatingItem(Model):
     # The latest versions, oldest first (the newest is also score and comment above): a
     # writeback that comes late, after an outage, still notes each version the recipient gave.
     history = ListAttribute(of=RatingVersionEntry, null=True)
+    # Deleted with its survey (surveys.SurveyItem.retain_until).
+    retain_until = TTLAttribute(null=True)
+
+
+class _UnversionedRating(Model):
+    """A rating's key and deletion date, for the writes that must not bump its version: the
+    version counts the recipient's answers, and the writeback notes each."""
+
+    class Meta:
+        table_name = TableName("ratings_table")
+        region = region()
+
+    survey_id = UnicodeAttribute(hash_key=True)
+    retain_until = TTLAttribute(null=True)
 
 
 def find_rating(survey_id: str) -> RatingItem | None:
-    return get_or_none(RatingItem, survey_id)
+    """The rating, unless it is past its retention."""
+    rating = get_or_none(RatingItem, survey_id)
+    return None if rating is None or is_expired(rating.retain_until) else rating
 
 
 def latest_ratings(survey_ids: Iterable[str]) -> dict[str, RatingItem]:
@@ -69,9 +88,39 @@ def latest_ratings(survey_ids: Iterable[str]) -> dict[str, RatingItem]:
     return {
         rating.survey_id: rating
         for rating in RatingItem.batch_get(
-            set(survey_ids), attributes_to_get=["survey_id", "score", "reasons", "rated_at"]
+            set(survey_ids),
+            attributes_to_get=["survey_id", "score", "reasons", "rated_at", "retain_until"],
         )
+        if not is_expired(rating.retain_until)
     }
+
+
+def ratings_of(survey_ids: Collection[str]) -> list[RatingItem]:
+    """Every rating held of these surveys, past their retention too: for forget and export."""
+    if not survey_ids:
+        return []
+    found = RatingItem.batch_get(set(survey_ids))
+    return sorted(found, key=lambda rating: rating.survey_id)
+
+
+def set_rating_retention(survey_id: str, until: datetime) -> int:
+    """Give the survey's rating, if any, its deletion date; how many were given one."""
+    try:
+        _UnversionedRating(survey_id).update(
+            actions=[_UnversionedRating.retain_until.set(until)],
+            condition=_UnversionedRating.survey_id.exists(),
+        )
+    except UpdateError as error:
+        if is_condition_failure(error):
+            return 0
+        raise
+    return 1
+
+
+def erase_rating(rating: RatingItem) -> None:
+    """Delete the rating with every version and comment it kept, also if the recipient changed
+    it since it was read. Its stream record is a removal, which the writeback ignores."""
+    _UnversionedRating(rating.survey_id).delete()
 
 
 def save_rating_version(
@@ -99,6 +148,7 @@ def save_rating_version(
             reasons=reasons or None,
             rated_at=now,
             updated_at=now,
+            retain_until=survey.retain_until or retention_deadline(now),
         )
     else:
         rating = previous

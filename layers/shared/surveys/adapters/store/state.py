@@ -4,12 +4,14 @@ claims on customers."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -17,7 +19,13 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
 
-from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
+from surveys.adapters.store.tables import (
+    TableName,
+    get_or_none,
+    is_condition_failure,
+    region,
+    retention_deadline,
+)
 from surveys.domain.metrics import METRICS
 from surveys.domain.reputation import Reputation
 from surveys.domain.scan_window import ScanWindow
@@ -97,6 +105,8 @@ class CustomerContactItem(Model):
     key = UnicodeAttribute(hash_key=True)
     last_survey_id = UnicodeAttribute()
     last_surveyed_at = UTCDateTimeAttribute()
+    # Deleted with the survey that made the claim.
+    retain_until = TTLAttribute(null=True)
 
 
 # --- scan progress -------------------------------------------------------------------------------
@@ -229,7 +239,10 @@ def claim_customer_contact(customer_id: str, survey_id: str, now: datetime, days
     """Record that this survey contacts the customer, unless another survey did within `days`.
     A retry of the same survey keeps its claim."""
     contact = CustomerContactItem(
-        _customer_contact_key(customer_id), last_survey_id=survey_id, last_surveyed_at=now
+        _customer_contact_key(customer_id),
+        last_survey_id=survey_id,
+        last_surveyed_at=now,
+        retain_until=retention_deadline(now),
     )
     try:
         contact.save(
@@ -259,6 +272,33 @@ def release_customer_contact(customer_id: str, survey_id: str) -> None:
     except DeleteError as error:
         if not is_condition_failure(error):
             raise
+
+
+def customer_contacts_of(customer_ids: Collection[str]) -> list[CustomerContactItem]:
+    """The survey-fatigue claims on these customers: for forget and export."""
+    keys = {_customer_contact_key(customer_id) for customer_id in customer_ids}
+    if not keys:
+        return []
+    return sorted(CustomerContactItem.batch_get(keys), key=lambda item: item.key)
+
+
+def customer_contacts_kept_for_good() -> list[CustomerContactItem]:
+    """Survey-fatigue claims made before retention existed: without a deletion date."""
+    return list(
+        CustomerContactItem.scan(
+            CustomerContactItem.key.startswith(_customer_contact_key(""))
+            & CustomerContactItem.retain_until.does_not_exist(),
+            consistent_read=True,
+        )
+    )
+
+
+def set_customer_contact_retention(contact: CustomerContactItem, until: datetime) -> None:
+    contact.update(actions=[CustomerContactItem.retain_until.set(until)])
+
+
+def erase_customer_contact(contact: CustomerContactItem) -> None:
+    contact.delete()
 
 
 # --- the sender's pause (surveys/usecases/sending_guard.py) ----------------------------------

@@ -1,10 +1,12 @@
 """Suppressions: addresses no survey is ever sent to again, because the recipient unsubscribed
 or SES reported a permanent bounce or a complaint. Kept in a table of their own because,
-unlike scan state, they cannot be rebuilt."""
+unlike scan state, they cannot be rebuilt. A forgotten person's suppression is kept under a
+keyed hash of the address instead (surveys/domain/address_hash.py), with the reason and date
+only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from enum import StrEnum
 
@@ -14,6 +16,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
+from surveys.domain.address_hash import normalized_address
 
 # template.yaml declares the same index on SuppressionsTable, and grants the reconcile function it.
 SUPPRESSION_NOTE_PENDING_INDEX = "kustomer-note-pending"
@@ -43,7 +46,8 @@ class SuppressionItem(Model):
         table_name = TableName("suppressions_table")
         region = region()
 
-    # Lower-cased: mailbox providers treat addresses case-insensitively in practice.
+    # Lower-cased: mailbox providers treat addresses case-insensitively in practice. Or the
+    # keyed hash of the address, once its owner was forgotten.
     address = UnicodeAttribute(hash_key=True)
     reason = UnicodeAttribute()
     suppressed_at = UTCDateTimeAttribute()
@@ -57,11 +61,39 @@ class SuppressionItem(Model):
 
 
 def _key(address: str) -> str:
-    return address.strip().lower()
+    return normalized_address(address)
 
 
 def find_suppression(address: str) -> SuppressionItem | None:
     return get_or_none(SuppressionItem, _key(address))
+
+
+def suppression_of(address: str, hashed: str) -> SuppressionItem | None:
+    """The address's suppression, kept under the address or, once its owner was forgotten,
+    under its keyed hash `hashed`."""
+    return find_suppression(address) or get_or_none(SuppressionItem, hashed)
+
+
+def suppressions_of(addresses: Collection[str], hashes: Collection[str]) -> list[SuppressionItem]:
+    """The suppressions kept under these addresses or these hashes: for forget and export."""
+    keys = {_key(address) for address in addresses} | set(hashes)
+    if not keys:
+        return []
+    return sorted(SuppressionItem.batch_get(keys), key=lambda item: item.address)
+
+
+def keep_only_hash(item: SuppressionItem, hashed: str) -> None:
+    """Suppress `hashed` for the reason and since the moment `item` says, then delete `item`,
+    with the address, the conversation and the SES diagnostic it held. A hash already
+    suppressed keeps its first reason, as an address does."""
+    if item.address != hashed:
+        suppressed = SuppressionItem(hashed, reason=item.reason, suppressed_at=item.suppressed_at)
+        try:
+            suppressed.save(condition=SuppressionItem.address.does_not_exist())
+        except PutError as error:
+            if not is_condition_failure(error):
+                raise
+        item.delete()
 
 
 def suppress_address(

@@ -7,13 +7,25 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from enum import StrEnum
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from surveys.adapters.store.tables import TableName, get_or_none, is_condition_failure, region
+from surveys.adapters.store.tables import (
+    TableName,
+    get_or_none,
+    is_condition_failure,
+    is_expired,
+    region,
+    retention_deadline,
+)
 from surveys.domain.survey_request import SurveyRequest
 
 # template.yaml declares the same index on SurveysTable, and grants the reconcile function it.
@@ -50,6 +62,9 @@ class SurveyStatus(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     SKIPPED = "skipped"
+    # Erased by `surveys forget`: only the id stays, for a while, so that a request still
+    # delayed on the queue finds the survey handled and sends nothing.
+    FORGOTTEN = "forgotten"
 
 
 class WritebackStatus(StrEnum):
@@ -98,6 +113,9 @@ class SurveyItem(Model):
     # Until when one writer (the stream or the reconcile sweep) has this survey to itself:
     # two writers at once could both post a note, or leave an older rating in the attributes.
     writeback_lease_until = UTCDateTimeAttribute(null=True)
+    # DynamoDB deletes the survey then (RetentionDays after it was queued); its rating and votes
+    # carry the same moment.
+    retain_until = TTLAttribute(null=True)
     pending_writebacks = PendingWritebackIndex()
     # The reminder: due while `reminder_metric` is set (the sparse index), then queued, then sent
     # or skipped with its reason.
@@ -114,7 +132,9 @@ ERROR_TEXT_LIMIT = 1000
 
 
 def find_survey(survey_id: str) -> SurveyItem | None:
-    return get_or_none(SurveyItem, survey_id)
+    """The survey, unless it is past its retention."""
+    survey = get_or_none(SurveyItem, survey_id)
+    return None if survey is None or is_expired(survey.retain_until) else survey
 
 
 def existing_survey_ids(survey_ids: list[str]) -> set[str]:
@@ -135,6 +155,7 @@ def survey_from_request(request: SurveyRequest, now: datetime) -> SurveyItem:
         assigned_team_id=request.assigned_team_id,
         status=SurveyStatus.QUEUED.value,
         queued_at=now,
+        retain_until=retention_deadline(now),
     )
 
 
@@ -149,9 +170,29 @@ def record_queued_survey(request: SurveyRequest, now: datetime) -> bool:
     return True
 
 
-def record_skipped(survey: SurveyItem, reason: str) -> None:
+# The sender records a survey it read as queued (or found missing) only while it still is: a
+# survey forgotten meanwhile stays forgotten.
+_STILL_QUEUED = SurveyItem.survey_id.does_not_exist() | (
+    SurveyItem.status == SurveyStatus.QUEUED.value
+)
+
+
+def _save_if_still_queued(survey: SurveyItem) -> bool:
+    if survey.retain_until is None:
+        survey.retain_until = retention_deadline(survey.queued_at)
+    try:
+        survey.save(condition=_STILL_QUEUED)
+    except PutError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def record_skipped(survey: SurveyItem, reason: str) -> bool:
+    """False when the survey was forgotten since it was read."""
     survey.status, survey.skip_reason = SurveyStatus.SKIPPED.value, reason
-    survey.save()
+    return _save_if_still_queued(survey)
 
 
 def record_sent(
@@ -165,14 +206,15 @@ def record_sent(
     team_name: str | None,
     links_expire_at: datetime,
     reminder_due: bool,
-) -> None:
-    """The survey is sent; with `reminder_due` it enters the index of reminders to come."""
+) -> bool:
+    """The survey is sent; with `reminder_due` it enters the index of reminders to come. False
+    when the survey was forgotten since it was read: nothing of it is stored."""
     survey.status, survey.sent_at = SurveyStatus.SENT.value, now
     survey.recipient, survey.message_id, survey.language = recipient, message_id, language
     survey.agent_name, survey.team_name = agent_name, team_name
     survey.links_expire_at = links_expire_at
     survey.reminder_metric = survey.metric if reminder_due else None
-    survey.save()
+    return _save_if_still_queued(survey)
 
 
 def _ignore(scanned: int) -> None:
@@ -185,9 +227,10 @@ def sent_surveys(
     until: datetime,
     scanned: Callable[[int], None] = _ignore,
 ) -> Iterator[SurveyItem]:
-    """Surveys of one metric sent in [since, until], for reports. A filtered scan: DynamoDB
-    reads the whole table and filters afterwards, which a report run by hand can afford (the
-    README gives the cost). `scanned` gets the number of items read so far after every page."""
+    """Surveys of one metric sent in [since, until] and not past their retention, for reports.
+    A filtered scan: DynamoDB reads the whole table and filters afterwards, which a report run
+    by hand can afford (the README gives the cost). `scanned` gets the number of items read so
+    far after every page."""
     pages = SurveyItem.scan(
         (SurveyItem.metric == metric_key)
         & (SurveyItem.status == SurveyStatus.SENT.value)
@@ -200,11 +243,14 @@ def sent_surveys(
             "assigned_team_id",
             "team_name",
             "reminder_sent_at",
+            "retain_until",
         ],
     ).page_iter
     for page in pages:
         for item in page.get("Items", []):
-            yield SurveyItem.from_raw_data(item)
+            survey = SurveyItem.from_raw_data(item)
+            if not is_expired(survey.retain_until):
+                yield survey
         scanned(pages.total_scanned_count)
 
 
@@ -224,7 +270,9 @@ def survey_ids_due_a_reminder(metric_key: str, sent_before: datetime) -> Iterato
 
 
 def find_surveys(survey_ids: list[str]) -> list[SurveyItem]:
-    return list(SurveyItem.batch_get(set(survey_ids))) if survey_ids else []
+    """These surveys, but those past their retention."""
+    found = SurveyItem.batch_get(set(survey_ids)) if survey_ids else []
+    return [survey for survey in found if not is_expired(survey.retain_until)]
 
 
 def _leave_reminder_index(survey: SurveyItem, action: Action) -> bool:
@@ -261,7 +309,9 @@ def record_reminder_sent(survey: SurveyItem, now: datetime, message_id: str) -> 
                 SurveyItem.reminder_message_id.set(message_id),
                 SurveyItem.reminder_metric.remove(),
             ],
-            condition=SurveyItem.reminder_sent_at.does_not_exist(),
+            # Not onto what `surveys forget` left of a survey forgotten meanwhile.
+            condition=SurveyItem.reminder_sent_at.does_not_exist()
+            & (SurveyItem.status == SurveyStatus.SENT.value),
         )
     except UpdateError as error:
         if is_condition_failure(error):

@@ -4,6 +4,7 @@ transactions, and reading the few DynamoDB answers the operations act on."""
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from functools import lru_cache
 from typing import TypeVar
 
@@ -11,6 +12,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 
+from surveys.adapters.clock import utcnow
 from surveys.config import settings
 
 Item = TypeVar("Item", bound=Model)
@@ -58,3 +60,14 @@ def is_condition_failure(error: Exception) -> bool:
             for reason in error.cancellation_reasons
         )
     return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def retention_deadline(now: datetime) -> datetime:
+    """When an item made now for a new survey is deleted (its TTL attribute, retain_until)."""
+    return now + settings().retention
+
+
+def is_expired(retain_until: datetime | None) -> bool:
+    """Past its retention: DynamoDB deletes such an item within days, not at once, and until
+    then every reader but forget and export treats it as gone."""
+    return retain_until is not None and retain_until <= utcnow()

@@ -4,17 +4,19 @@ the link-scanner defence (surveys/domain/votes.py)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.models import Model
 
-from surveys.adapters.store.tables import TableName, region
+from surveys.adapters.store.tables import TableName, region, retention_deadline
 from surveys.domain.votes import VoteVerdict
 
 
@@ -38,6 +40,8 @@ class VoteItem(Model):
     comment_length = NumberAttribute(default=0)
     # The rating version this vote saved, so a burst can undo exactly what it counted.
     rating_version = NumberAttribute(null=True)
+    # Deleted with its survey (surveys.SurveyItem.retain_until).
+    retain_until = TTLAttribute(null=True)
 
 
 def _vote_time(moment: datetime) -> str:
@@ -55,8 +59,11 @@ def record_vote(
     sent_by: str,
     user_agent: str | None,
     comment_length: int,
+    retain_until: datetime | None,
     answer_reasons: list[str] | None = None,
 ) -> VoteItem:
+    """`retain_until`: the survey's; a survey recorded before retention existed has none, and
+    its votes are kept RetentionDays from now."""
     vote = VoteItem(
         survey_id,
         f"{_vote_time(received_at)}#{secrets.token_hex(4)}",
@@ -68,6 +75,7 @@ def record_vote(
         user_agent=user_agent,
         comment_length=comment_length,
         answer_reasons=answer_reasons or None,
+        retain_until=retain_until or retention_deadline(received_at),
     )
     vote.save()
     return vote
@@ -98,3 +106,26 @@ def hold_votes(votes: list[VoteItem], reason: str) -> None:
                 VoteItem.reasons.set(VoteItem.reasons.append([reason])),
             ]
         )
+
+
+def votes_of(survey_ids: Collection[str]) -> list[VoteItem]:
+    """Every vote held on these surveys, past their retention too: for forget and export."""
+    return [
+        vote
+        for survey_id in sorted(survey_ids)
+        for vote in VoteItem.query(survey_id, consistent_read=True)
+    ]
+
+
+def set_votes_retention(survey_id: str, until: datetime) -> int:
+    """Give the survey's votes their deletion date; how many."""
+    votes = votes_of([survey_id])
+    for vote in votes:
+        vote.update(actions=[VoteItem.retain_until.set(until)])
+    return len(votes)
+
+
+def erase_votes(votes: Collection[VoteItem]) -> None:
+    with VoteItem.batch_write() as batch:
+        for vote in votes:
+            batch.delete(vote)

@@ -12,6 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from surveys.adapters.kustomer.client import KustomerClient
 from surveys.adapters.secrets import MissingSecretError
 from surveys.adapters.ses_identities import ses_identities
+from surveys.adapters.store.erasures import erasures
+from surveys.domain.link_keys import LinkKeys
 from surveys.domain.reputation import ReputationLimits
 from surveys.usecases.doctor.email_checks import (
     DnsRecords,
@@ -30,6 +32,7 @@ from surveys.usecases.doctor.operation_checks import (
     sending_findings,
     trigger_findings,
 )
+from surveys.usecases.doctor.privacy_checks import erasure_finding, link_key_finding
 from surveys.usecases.sending_guard import ReputationSource, SendingStatus
 
 
@@ -67,6 +70,7 @@ class StackToCheck:
     sending_status: Callable[[], SendingStatus]
     kustomer: Callable[[], KustomerClient]
     queues: Callable[[], list[QueueDepth]]
+    link_keys: Callable[[], LinkKeys]
 
 
 def doctor(stack: StackToCheck, now: datetime) -> list[Finding]:
@@ -93,4 +97,6 @@ def doctor(stack: StackToCheck, now: datetime) -> list[Finding]:
         ),
     )
     findings += _guarded("Queues", lambda: queue_findings(stack.queues()))
+    findings += _guarded("Link keys", lambda: [link_key_finding(stack.link_keys())])
+    findings += _guarded("Erasures", lambda: [erasure_finding(erasures())])
     return findings
