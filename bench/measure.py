@@ -149,7 +149,6 @@ def measure_pipeline(surveys: int, answered: int) -> Measurement:
     written back, with the log level and metrics template.yaml deploys (INFO, EMF on)."""
     stats: dict[str, FunctionStats] = {}
     with bench_runtime(LogLevel="INFO") as bench:
-        logger.setLevel("INFO")
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "false"
         with _instrumented(stats):
             # A warm-up survey through every function: its invocations are the cold starts.
