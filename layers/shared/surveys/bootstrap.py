@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
-from surveys.adapters.alert_topic import SnsAlertTopic
-from surveys.adapters.event_bus import EventBridgeBus
-from surveys.adapters.kustomer.client import KustomerClient
-from surveys.adapters.kustomer.endpoints import kustomer_api_base
-from surveys.adapters.mailer import SesMailer
 from surveys.adapters.secrets import read_secret
-from surveys.adapters.survey_queue import SqsSurveyQueue
 from surveys.config import settings
 from surveys.domain.branding import Branding
+
+# Each adapter is imported where it is built: a function imports only those it uses (the rating
+# webhook never loads the Kustomer client, requests or the queue's models), which its cold start
+# would otherwise pay for.
+if TYPE_CHECKING:
+    from surveys.adapters.alert_topic import SnsAlertTopic
+    from surveys.adapters.event_bus import EventBridgeBus
+    from surveys.adapters.kustomer.client import KustomerClient
+    from surveys.adapters.mailer import SesMailer
+    from surveys.adapters.survey_queue import SqsSurveyQueue
 
 AWS_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
@@ -48,6 +52,8 @@ def reset() -> None:
 def _kustomer_client_for(
     api_base: str, api_key: str, share: float, search_limit: int
 ) -> KustomerClient:
+    from surveys.adapters.kustomer.client import KustomerClient
+
     return KustomerClient(
         api_base,
         api_key,
@@ -59,6 +65,8 @@ def _kustomer_client_for(
 
 def kustomer_client() -> KustomerClient:
     """The container's client; rebuilt only when the key in Secrets Manager changes."""
+    from surveys.adapters.kustomer.endpoints import kustomer_api_base
+
     current = settings()
     return _kustomer_client_for(
         kustomer_api_base(current.need("kustomer_org_url")),
@@ -84,6 +92,8 @@ def aws_client(service: str) -> Any:
 
 @lru_cache(maxsize=4)
 def _survey_queue(queue_url: str) -> SqsSurveyQueue:
+    from surveys.adapters.survey_queue import SqsSurveyQueue
+
     return SqsSurveyQueue(aws_client("sqs"), queue_url)
 
 
@@ -93,6 +103,8 @@ def survey_queue() -> SqsSurveyQueue:
 
 @lru_cache(maxsize=4)
 def _mailer(configuration_set: str) -> SesMailer:
+    from surveys.adapters.mailer import SesMailer
+
     return SesMailer(aws_client("sesv2"), configuration_set)
 
 
@@ -102,6 +114,8 @@ def mailer() -> SesMailer:
 
 @lru_cache(maxsize=4)
 def _event_bus(bus_name: str) -> EventBridgeBus:
+    from surveys.adapters.event_bus import EventBridgeBus
+
     return EventBridgeBus(aws_client("events"), bus_name)
 
 
@@ -110,6 +124,8 @@ def event_bus() -> EventBridgeBus:
 
 
 def alert_topic() -> SnsAlertTopic:
+    from surveys.adapters.alert_topic import SnsAlertTopic
+
     return SnsAlertTopic(aws_client("sns"), settings().need("alert_topic_arn"))
 
 
