@@ -7,10 +7,10 @@ import os
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
+from surveys.adapters import aws_session
 from surveys.adapters.secrets import read_secret
 from surveys.config import settings
 from surveys.domain.branding import Branding
@@ -45,6 +45,7 @@ def reset() -> None:
     starting a new deployment, and for the admin's commands switching stacks."""
     for cached in (_kustomer_client_for, _aws_client, _survey_queue, _mailer, _event_bus):
         cached.cache_clear()
+    aws_session.forget()
     parameters.clear_caches()
 
 
@@ -82,7 +83,7 @@ def link_signing_key() -> bytes:
 
 @lru_cache(maxsize=8)
 def _aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
-    return boto3.client(service, config=AWS_CLIENT_CONFIG)  # type: ignore[call-overload]
+    return aws_session.boto3_session().client(service, config=AWS_CLIENT_CONFIG)  # type: ignore[call-overload]
 
 
 def aws_client(service: str) -> Any:
