@@ -33,7 +33,6 @@ LOGS_INGESTED_GB = 0.50
 XRAY_TRACE = 5.00 / 1e6
 
 SURVEYS = 10_000
-MEMORY_GB = 256 / 1024  # template.yaml Globals MemorySize
 PLATFORM_LOG_BYTES = 350  # Lambda's START, END and REPORT lines per invocation
 COLD_START_SHARE = 0.01
 COLD_START_SECONDS = 1.0  # bench.cold_start measures about 0.6 to 0.9 s of import here
@@ -72,8 +71,10 @@ def line_items(
             function_invocations = 0.0  # scheduled: a fixed cost, whatever the volume
         seconds = stats.wall * factor + scaled * KUSTOMER_REQUESTS[logical_id] * kustomer_latency
         invocations += function_invocations
-        gb_seconds += MEMORY_GB * (
-            seconds + function_invocations * COLD_START_SHARE * COLD_START_SECONDS
+        gb_seconds += (
+            measurement.memory_mb[logical_id]
+            / 1024
+            * (seconds + function_invocations * COLD_START_SHARE * COLD_START_SECONDS)
         )
         log_bytes += stats.log_bytes * factor + PLATFORM_LOG_BYTES * function_invocations
         write_units += stats.write_units * factor
