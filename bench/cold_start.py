@@ -1,7 +1,8 @@
 """Cold-start import time of each function's module, against a bare `import boto3`; and the
-rating page's first response, cold and warm, on the CPU share of a 256 MB Lambda.
+rating page's first response, cold and warm, on the CPU share of a 256 MB Lambda and of the
+rating webhook's own MemorySize.
 
-    .venv/bin/python -m bench.cold_start [--repeat 7] [--memory 256]
+    .venv/bin/python -m bench.cold_start [--repeat 7] [--memory MB ...]
 
 Each measurement is a fresh interpreter that imports the handler module (`app.py`) with the
 environment template.yaml gives the function, as Lambda's INIT phase does. The modules are
@@ -35,9 +36,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.common import bench_runtime, deliver_all, seed_due, table
+from bench.cost_model import LAMBDA_MB_PER_VCPU
 from local.runtime.events import http_api_event
 
-LAMBDA_MB_PER_VCPU = 1769
 CFS_PERIOD_US = 100_000
 
 IMPORT_MODULE = textwrap.dedent(
@@ -109,6 +110,11 @@ def run_python(
         preexec_fn=join_cgroup if cgroup is not None else None,
     ).stdout
     return (output.strip().splitlines() or [""])[-1], time.perf_counter() - started
+
+
+@contextmanager
+def _unthrottled() -> Iterator[tuple[Path | None, str]]:
+    yield None, "none"
 
 
 @contextmanager
@@ -191,7 +197,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
-        "--memory", type=int, default=256, help="MB of the Lambda whose CPU share to run under"
+        "--memory",
+        type=int,
+        action="append",
+        help="MB of a Lambda whose CPU share to run the rating page under; repeatable (default: "
+        "256 and the rating webhook's MemorySize in template.yaml)",
     )
     arguments = parser.parse_args()
 
@@ -222,39 +232,44 @@ def main() -> None:
             source_ip="127.0.0.1",
         )
         webhook = bench.runtime.functions["RatingWebhookFunction"]
+        sizes = sorted(set(arguments.memory or [256, webhook.memory_mb]))
         page_environment = {**base, **webhook.environment, **webhook.credentials}
-        page_arguments = [
-            str(webhook.code_dir / "app.py"),
-            json.dumps(event),
-            str(arguments.memory),
-            "5",
-        ]
         page_rows: list[tuple[object, ...]] = []
-        with cpu_quota(arguments.memory) as (cgroup, quota):
-            runs = [(f"{arguments.memory} MB share", cgroup)] if cgroup else []
-            for label, group in [*runs, ("unthrottled", None)]:
+        quotas: list[str] = []
+        for size in [*sizes, None]:
+            page_arguments = [
+                str(webhook.code_dir / "app.py"),
+                json.dumps(event),
+                str(size or webhook.memory_mb),
+                "5",
+            ]
+            with cpu_quota(size) if size else _unthrottled() as (cgroup, quota):
+                if size:
+                    quotas.append(f"{size} MB: {quota}")
+                if size and cgroup is None:
+                    continue
                 results = [
                     json.loads(
-                        run_python(FIRST_RESPONSE, page_arguments, page_environment, group)[0]
+                        run_python(FIRST_RESPONSE, page_arguments, page_environment, cgroup)[0]
                     )
                     for _ in range(max(3, arguments.repeat // 2))
                 ]
-                page_rows.append(
-                    (
-                        label,
-                        *(
-                            f"{1000 * statistics.median(result[key] for result in results):.0f}"
-                            for key in ("import", "first", "warm")
-                        ),
-                    )
+            page_rows.append(
+                (
+                    f"{size} MB share" if size else "unthrottled",
+                    *(
+                        f"{1000 * statistics.median(result[key] for result in results):.0f}"
+                        for key in ("import", "first", "warm")
+                    ),
                 )
+            )
 
     print(
         f"cold-start import, median of {arguments.repeat} rounds of fresh interpreters "
         f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n"
     )
     print(table(rows, ("module", "import ms", "whole process ms", "x import boto3")))
-    print(f"\nthe rating page (GET of a survey link), CPU: {quota}\n")
+    print("\nthe rating page (GET of a survey link); CPU quotas: " + "; ".join(quotas) + "\n")
     print(
         table(
             page_rows,

@@ -27,10 +27,15 @@ import sys
 import textwrap
 
 from bench.common import bench_runtime, table
-from bench.cost_model import KUSTOMER_REQUESTS, LAMBDA_ARM_GB_SECOND, LAMBDA_REQUEST
+from bench.cost_model import (
+    KUSTOMER_REQUESTS,
+    LAMBDA_ARM_GB_SECOND,
+    LAMBDA_MB_PER_VCPU,
+    LAMBDA_REQUEST,
+    lambda_seconds,
+)
 from bench.measure import measure_pipeline
 
-LAMBDA_MB_PER_VCPU = 1769
 SIZES = (128, 256, 512, 1024, 1769)
 HEADROOM = 2.0
 IMPORT_USAGE = textwrap.dedent(
@@ -107,9 +112,8 @@ def main() -> None:
                 warm_wait += KUSTOMER_REQUESTS[logical_id] * units / stats.invocations * latency
         candidates = []
         for size in SIZES:
-            stretch = LAMBDA_MB_PER_VCPU / min(size, LAMBDA_MB_PER_VCPU)
-            warm = warm_cpu * stretch + warm_wait
-            cold_start = import_cpu * stretch
+            warm = lambda_seconds(warm_cpu, warm_wait, size)
+            cold_start = lambda_seconds(import_cpu, 0.0, size)
             cost = warm * size / 1024 * LAMBDA_ARM_GB_SECOND + LAMBDA_REQUEST
             fits = peak_mb * HEADROOM <= size
             if logical_id == "RatingWebhookFunction":
