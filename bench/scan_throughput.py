@@ -1,7 +1,7 @@
 """Scan throughput against the Kustomer rate limit: how close the scanner runs to the share of
 the limit it may use, and whether a 429 ever surfaces as a failure.
 
-    .venv/bin/python -m bench.scan_throughput [--limit 20] [--share 0.5] [--conversations 6000]
+    .venv/bin/python -m bench.scan_throughput [--limit 20] [--share 0.5] [--conversations 30000]
 
 The simulator enforces `--limit` requests a minute on a simulated clock (the client's waits take
 no real time) and throttles a few requests with 429s of its own. Every conversation is found by
@@ -15,6 +15,7 @@ import argparse
 import time
 
 from bench.common import bench_runtime, seed_due
+from surveys.usecases.scan import DEFAULT_PAGE_SIZE
 
 INJECTED_429 = 3
 EXCLUDED_BRAND = "brand-not-surveyed"
@@ -24,7 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=20, help="requests a minute Kustomer allows")
     parser.add_argument("--share", type=float, default=0.5, help="KustomerRateLimitShare")
-    parser.add_argument("--conversations", type=int, default=6000)
+    parser.add_argument("--conversations", type=int, default=30000)
     arguments = parser.parse_args()
 
     with bench_runtime(
@@ -45,14 +46,16 @@ def main() -> None:
 
         bench.simulator._record = record_with_time  # type: ignore[method-assign]
         started_real, started = time.perf_counter(), bench.clock.monotonic()
-        scans, failures, seen = 0, [], 0
+        scans, failures, paused, seen = 0, [], [], 0
         while True:
             scans += 1
             [result] = bench.runtime.scan(bench.clock())
             [report] = result["reports"]
             seen += report["conversations_seen"]
-            if report["stopped_because"]:
+            if report["failed"]:
                 failures.append(report["stopped_because"])
+            elif report["stopped_because"]:
+                paused.append(report["stopped_because"].split(":", 1)[0])
             if report["complete"]:
                 break
         elapsed = bench.clock.monotonic() - started
@@ -71,8 +74,9 @@ def main() -> None:
     steady = sum(1 for moment in served_at if moment < served_at[0] + 60 * whole_minutes)
     per_minute = steady / whole_minutes if whole_minutes else float(searches)
     print(
-        f"scan of {arguments.conversations} conversations, pages of 100, Kustomer limit "
-        f"{arguments.limit}/min, share {arguments.share} ({allowed:g}/min for this system)\n"
+        f"scan of {arguments.conversations} conversations, pages of {DEFAULT_PAGE_SIZE}, "
+        f"Kustomer limit {arguments.limit}/min, share {arguments.share} "
+        f"({allowed:g}/min for this system)\n"
         f"search requests: {searches} in {elapsed / 60:.1f} simulated minutes "
         f"({real:.1f} s real), {scans} scanner run(s), {seen} conversations seen\n"
         f"steady rate over {whole_minutes} whole minutes: {per_minute:.2f} requests/min = "
@@ -82,6 +86,8 @@ def main() -> None:
         f"429s: {throttled} ({INJECTED_429} injected, {throttled - INJECTED_429} from the limit), "
         f"each waited out until the window reset; scans stopped by an error: {len(failures)}"
         + (f" ({failures[0]})" if failures else "")
+        + f"\nscans that stopped short and left the rest to the next run: {len(paused)}"
+        + (f" ({', '.join(paused)})" if paused else "")
     )
 
 
