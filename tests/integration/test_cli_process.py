@@ -211,7 +211,7 @@ def test_local_needs_no_file_argument_and_another_file_can_be_named(served: Serv
     )
 
     assert by_variable.returncode == 0, by_variable.stderr
-    assert "Customer Effort Score (ces) trigger" in by_variable.stdout
+    assert "ces: a Customer Effort Score (ces) program" in by_variable.stdout
     assert by_argument.returncode == 0, by_argument.stderr
     assert by_argument.stdout == by_variable.stdout
     assert missing.returncode == 2

@@ -14,7 +14,7 @@ from surveys.observability import MetricName, metrics, tracer
 from surveys.usecases.pages import VoteEffect, VoteOutcome
 from surveys.usecases.reconcile import ReconcileReport
 from surveys.usecases.reminders import ReminderSweep
-from surveys.usecases.scan import ScanReport
+from surveys.usecases.scan_report import ScanReport
 from surveys.usecases.send_reminder import NOT_REMINDED, REMINDED
 from surveys.usecases.send_survey import ALREADY_HANDLED, PAUSED, SendOutcome
 from surveys.usecases.write_back import WritebackOutcome

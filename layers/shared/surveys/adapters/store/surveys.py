@@ -47,14 +47,15 @@ class PendingWritebackIndex(GlobalSecondaryIndex["SurveyItem"]):
 
 
 class ReminderDueIndex(GlobalSecondaryIndex["SurveyItem"]):
-    """Sent surveys that may still get their reminder, per metric, oldest sent first. Sparse: a
-    survey leaves it once its reminder is queued or no longer due (answered, expired)."""
+    """Sent surveys that may still get their reminder, per program, oldest sent first. Sparse:
+    a survey leaves it once its reminder is queued or no longer due (answered, expired). The
+    attribute keeps the name it had when there was one program per metric, named after it."""
 
     class Meta:
         index_name = REMINDER_DUE_INDEX
         projection = KeysOnlyProjection()
 
-    reminder_metric = UnicodeAttribute(hash_key=True)
+    reminder_program = UnicodeAttribute(hash_key=True, attr_name="reminder_metric")
     sent_at = UTCDateTimeAttribute(range_key=True)
 
 
@@ -81,6 +82,9 @@ class SurveyItem(Model):
     survey_id = UnicodeAttribute(hash_key=True)
     conversation_id = UnicodeAttribute()
     metric = UnicodeAttribute()
+    # The program that sent it; absent on surveys of earlier versions, whose program is the
+    # metric's own (see program_name).
+    program = UnicodeAttribute(null=True)
     customer_id = UnicodeAttribute()
     assigned_user_id = UnicodeAttribute(null=True)
     # The agent's name when the survey was sent, so reports keep it if the agent leaves.
@@ -117,14 +121,18 @@ class SurveyItem(Model):
     # carry the same moment.
     retain_until = TTLAttribute(null=True)
     pending_writebacks = PendingWritebackIndex()
-    # The reminder: due while `reminder_metric` is set (the sparse index), then queued, then sent
-    # or skipped with its reason.
-    reminder_metric = UnicodeAttribute(null=True)
+    # The reminder: due while `reminder_program` is set (the sparse index), then queued, then
+    # sent or skipped with its reason.
+    reminder_program = UnicodeAttribute(null=True, attr_name="reminder_metric")
     reminder_queued_at = UTCDateTimeAttribute(null=True)
     reminder_sent_at = UTCDateTimeAttribute(null=True)
     reminder_message_id = UnicodeAttribute(null=True)
     reminder_skip_reason = UnicodeAttribute(null=True)
     reminders_due = ReminderDueIndex()
+
+    @property
+    def program_name(self) -> str:
+        return self.program or self.metric
 
 
 # Errors are kept on the survey for operators, cut to a size an item can always hold.
@@ -150,6 +158,7 @@ def survey_from_request(request: SurveyRequest, now: datetime) -> SurveyItem:
         request.survey_id,
         conversation_id=request.conversation_id,
         metric=request.metric,
+        program=request.program_name,
         customer_id=request.customer_id,
         assigned_user_id=request.assigned_user_id,
         assigned_team_id=request.assigned_team_id,
@@ -213,7 +222,7 @@ def record_sent(
     survey.recipient, survey.message_id, survey.language = recipient, message_id, language
     survey.agent_name, survey.team_name = agent_name, team_name
     survey.links_expire_at = links_expire_at
-    survey.reminder_metric = survey.metric if reminder_due else None
+    survey.reminder_program = survey.program_name if reminder_due else None
     return _save_if_still_queued(survey)
 
 
@@ -237,6 +246,8 @@ def sent_surveys(
         & SurveyItem.sent_at.between(since, until),
         attributes_to_get=[
             "survey_id",
+            "metric",
+            "program",
             "sent_at",
             "assigned_user_id",
             "agent_name",
@@ -262,10 +273,10 @@ def surveys_in_table() -> int:
 # --- the reminder ----------------------------------------------------------------------------
 
 
-def survey_ids_due_a_reminder(metric_key: str, sent_before: datetime) -> Iterator[str]:
-    """Surveys of the metric sent before `sent_before` whose reminder is still to be decided,
+def survey_ids_due_a_reminder(program: str, sent_before: datetime) -> Iterator[str]:
+    """Surveys of the program sent before `sent_before` whose reminder is still to be decided,
     oldest first."""
-    for item in SurveyItem.reminders_due.query(metric_key, SurveyItem.sent_at <= sent_before):
+    for item in SurveyItem.reminders_due.query(program, SurveyItem.sent_at <= sent_before):
         yield item.survey_id
 
 
@@ -278,8 +289,8 @@ def find_surveys(survey_ids: list[str]) -> list[SurveyItem]:
 def _leave_reminder_index(survey: SurveyItem, action: Action) -> bool:
     try:
         survey.update(
-            actions=[SurveyItem.reminder_metric.remove(), action],
-            condition=SurveyItem.reminder_metric.exists(),
+            actions=[SurveyItem.reminder_program.remove(), action],
+            condition=SurveyItem.reminder_program.exists(),
         )
     except UpdateError as error:
         if is_condition_failure(error):
@@ -307,7 +318,7 @@ def record_reminder_sent(survey: SurveyItem, now: datetime, message_id: str) -> 
             actions=[
                 SurveyItem.reminder_sent_at.set(now),
                 SurveyItem.reminder_message_id.set(message_id),
-                SurveyItem.reminder_metric.remove(),
+                SurveyItem.reminder_program.remove(),
             ],
             # Not onto what `surveys forget` left of a survey forgotten meanwhile.
             condition=SurveyItem.reminder_sent_at.does_not_exist()
