@@ -132,8 +132,9 @@ def seed_demo(
         user_id: summary.teams[index % len(summary.teams)]
         for index, user_id in enumerate(summary.users)
     }
-    summary.brands = {name: _object_id(rng) for name in BRANDS}
-    brand_id = summary.brands[BRANDS[0]]
+    brand_id = _object_id(rng)
+    # Drawn from a generator of its own, so the rest of the seeded data stays as it was.
+    summary.brands = {BRANDS[0]: brand_id, BRANDS[1]: _object_id(random.Random(brand_id))}
     email_queue_id = _object_id(rng)
     tag_ids = [_object_id(rng) for _ in range(3)]
     for tag_id, name in zip(tag_ids, ("vip", "billing", "follow-up"), strict=True):
