@@ -298,7 +298,7 @@ def test_report_prints_json_and_csv_counting_what_the_table_holds(served: Served
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("trigger", "show", "xps"), "invalid choice: 'xps'"),
+        (("trigger", "show", "xps"), "no program named 'xps'"),
         (("report", "--since", "yesterday"), "--since 'yesterday': give 48h, 30d, 12w"),
         (("trigger", "set", "ces", "delay_hours=0"), "greater than or equal to 1"),
     ],
@@ -385,7 +385,7 @@ def test_deactivating_asks_first_and_a_no_leaves_the_trigger_active(served: Serv
     declined = served.terminal("trigger", "deactivate", "ces", answers={CONFIRM: "\n"})
 
     assert declined.wait() == 2
-    assert "The ces trigger will be deactivated" in declined.output
+    assert "The ces program will be deactivated" in declined.output
     assert "surveys wait on the survey queue" in declined.output
     assert served.trigger_active("ces")
     scripted = served.surveys("trigger", "deactivate", "ces")
