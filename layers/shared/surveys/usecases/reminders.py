@@ -17,13 +17,13 @@ from datetime import datetime
 from itertools import islice
 from typing import Protocol
 
-from surveys.adapters.store.surveys import (
-    SurveyItem,
+from surveys.adapters.store.survey_reminders import (
     cancel_reminder,
     find_surveys,
     record_reminder_queued,
     survey_ids_due_a_reminder,
 )
+from surveys.adapters.store.surveys import SurveyItem
 from surveys.domain.reminders import reminder_refusal
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.triggers import TriggerSettings

@@ -14,7 +14,6 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import PutError, UpdateError
-from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -268,67 +267,6 @@ def sent_surveys(
 def surveys_in_table() -> int:
     """DynamoDB's count of the table's items, which it refreshes about every six hours."""
     return int(SurveyItem.describe_table().get("ItemCount", 0))
-
-
-# --- the reminder ----------------------------------------------------------------------------
-
-
-def survey_ids_due_a_reminder(program: str, sent_before: datetime) -> Iterator[str]:
-    """Surveys of the program sent before `sent_before` whose reminder is still to be decided,
-    oldest first."""
-    for item in SurveyItem.reminders_due.query(program, SurveyItem.sent_at <= sent_before):
-        yield item.survey_id
-
-
-def find_surveys(survey_ids: list[str]) -> list[SurveyItem]:
-    """These surveys, but those past their retention."""
-    found = SurveyItem.batch_get(set(survey_ids)) if survey_ids else []
-    return [survey for survey in found if not is_expired(survey.retain_until)]
-
-
-def _leave_reminder_index(survey: SurveyItem, action: Action) -> bool:
-    try:
-        survey.update(
-            actions=[SurveyItem.reminder_program.remove(), action],
-            condition=SurveyItem.reminder_program.exists(),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
-
-
-def record_reminder_queued(survey: SurveyItem, now: datetime) -> bool:
-    """The reminder is on the queue: the survey leaves the index. False when another sweep (or
-    a cancellation) took it off first."""
-    return _leave_reminder_index(survey, SurveyItem.reminder_queued_at.set(now))
-
-
-def cancel_reminder(survey: SurveyItem, reason: str) -> None:
-    """No reminder for this survey, and why; it leaves the index if it was in it."""
-    if not _leave_reminder_index(survey, SurveyItem.reminder_skip_reason.set(reason)):
-        survey.update(actions=[SurveyItem.reminder_skip_reason.set(reason)])
-
-
-def record_reminder_sent(survey: SurveyItem, now: datetime, message_id: str) -> bool:
-    """False when the reminder was recorded as sent already (a duplicate that got this far)."""
-    try:
-        survey.update(
-            actions=[
-                SurveyItem.reminder_sent_at.set(now),
-                SurveyItem.reminder_message_id.set(message_id),
-                SurveyItem.reminder_program.remove(),
-            ],
-            # Not onto what `surveys forget` left of a survey forgotten meanwhile.
-            condition=SurveyItem.reminder_sent_at.does_not_exist()
-            & (SurveyItem.status == SurveyStatus.SENT.value),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
 
 
 # --- the writeback's bookkeeping ---------------------------------------------------------------
