@@ -5,7 +5,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """What scripts can rely on (README, "Exit codes")."""
+    """What scripts can rely on (docs/admin.md, "Exit codes")."""
 
     # The command did what it was asked.
     DONE = 0

@@ -1,7 +1,7 @@
 """What every `surveys` command shares with the admin who runs it: output as text or JSON,
 confirmation before production changes, progress on long runs, and a Ctrl-C that stops cleanly.
 
-The conventions (README, "The command line"):
+The conventions (docs/admin.md, "The command line"):
 
 - stdout carries the command's data only: text, or one JSON document with `--output json`.
   Everything said to the admin (what is about to change, prompts, progress, Ctrl-C notices) goes

@@ -56,7 +56,7 @@ def run_cycle(seeded_file: Path) -> None:
     os.environ["POWERTOOLS_METRICS_DISABLED"] = "false"
     stack_file = Path(tempfile.mkdtemp()) / "stack.json"
     runtime.stack().write_local_file(stack_file)
-    local = ["--local", str(stack_file)]
+    local = ["--local-file", str(stack_file)]
     try:
         runtime.set_trigger("ces")
         runtime.import_agents()
@@ -85,7 +85,7 @@ def run_cycle(seeded_file: Path) -> None:
             ["doctor"],
             ["trigger", "show", "ces"],
             ["sending", "show"],
-            ["redrive"],
+            ["redrive", "--yes"],
             ["rotate-link-key"],
             ["forget", "--email", emails[6].recipients[0], "--yes"],
             ["forget", "--conversation", emails[8].survey_id.split("-", 1)[1], "--yes"],

@@ -50,7 +50,7 @@ def _rotation_lines(rotation: Rotation, cache_seconds: int) -> list[str]:
         if key.kept_until is not None
     ]
     lines += [
-        f"{key_id} retired: links it signed are refused from now on"
+        f"{key_id} retired: links it signed are refused within {cache_seconds // 60} minutes"
         for key_id in rotation.retired_now
     ]
     return lines

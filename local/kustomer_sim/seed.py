@@ -1,8 +1,8 @@
 """Reproducible demo data: agents, teams, customers and conversations on both sides of the
 survey rule.
 
-The rule the system applies (README, first section): a conversation gets a survey when it came in by
-email, is done, has been quiet for 48 hours, and its customer has an email address.
+The rule the system applies (the README's first lines): a conversation gets a survey when it came
+in by email, is done, has been quiet for 48 hours, and its customer has an email address.
 """
 
 from __future__ import annotations

@@ -93,6 +93,10 @@ class LocalFunction:
                 else:
                     os.environ[name] = value
 
+    def expire_cached_secrets(self) -> None:
+        """What its container cached of Secrets Manager and Parameter Store is past its age."""
+        self._parameter_providers = {}
+
     def invoke(self, event: dict[str, Any]) -> Any:
         with _INVOCATION_LOCK:
             handler = self._handler()

@@ -365,6 +365,13 @@ class LocalRuntime:
                 )
         return delivered
 
+    def expire_cached_secrets(self, *logical_ids: str) -> None:
+        """As if the functions' secret caches (all, or those named) had outlived their age of
+        five minutes: each reads a secret changed since, such as a rotated link key, on its
+        next use."""
+        for logical_id in logical_ids or tuple(self.functions):
+            self.functions[logical_id].expire_cached_secrets()
+
     def run_schedule(self, logical_id: str, now: datetime | None = None) -> Any:
         """What a function's EventBridge schedule does: invoke it once, at `now`."""
         moment = now or datetime.now(UTC)

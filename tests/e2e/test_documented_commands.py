@@ -1,9 +1,9 @@
-"""Every `surveys` command line the README and `make serve` print, run as printed, on a terminal,
-against the runtime `make serve` keeps running: what a new admin copies must work.
+"""Every `surveys` command line the README, docs/ and `make serve` print, run as printed, on a
+terminal, against the runtime `make serve` keeps running: what a new admin copies must work.
 
-The lines are read from README.md and from the running demo's output, never retyped here, so
-this fails as soon as the documentation and the tool drift apart. The README shows commands for
-a deployed stack (`--stack NAME`) and says that `--local` acts on `make serve` instead: that
+The lines are read from README.md, docs/*.md and the running demo's output, never retyped here,
+so this fails as soon as the documentation and the tool drift apart. The docs show commands for
+a deployed stack (`--stack NAME`) and say that `--local` acts on `make serve` instead: that
 one swap is the only change made to a line. Each runs in bash, in a scratch folder where
 `.venv/bin` is the repository's, with `surveys` and a stand-in for `pass` on the PATH; the test
 answers the prompts a person would (a confirmation, the API key), and after a line that
@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from local.demo import SIMULATOR_API_KEY
+from tests.documentation import documentation_lines
 from tests.e2e.serve import ServeProcess
 from tests.terminal import run_in_terminal
 
@@ -34,10 +35,10 @@ ANSWERS = {"[y/N] ": "y\n", "(not shown): ": f"{SIMULATOR_API_KEY}\n"}
 
 
 def readme_command_lines() -> list[str]:
-    """Every `surveys` command in the README's shell blocks, and every `$ surveys` line in its
-    sample output, with `--stack NAME` swapped for `--local`."""
+    """Every `surveys` command in the shell blocks of the README and docs/, and every
+    `$ surveys` line in their sample output, with `--stack NAME` swapped for `--local`."""
     lines, language = [], None
-    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+    for line in documentation_lines():
         fence = FENCE.match(line)
         if fence:
             language = None if language is not None else fence.group(1)
@@ -75,7 +76,7 @@ def suggested_commands(serve: ServeProcess) -> list[str]:
 @pytest.fixture(scope="module")
 def admin_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the admin types the commands: the repository's .venv, and `pass` (the password
-    manager in the README's example) holding the simulator's key."""
+    manager in docs/admin.md's example) holding the simulator's key."""
     folder = tmp_path_factory.mktemp("admin")
     (folder / ".venv").symlink_to(VENV)
     bin_folder = folder / "bin"
@@ -138,11 +139,7 @@ def test_every_command_make_serve_suggests_works_as_printed(
 
 
 def test_tab_completion_works_with_the_line_the_readme_gives(admin_folder: Path) -> None:
-    [enable] = [
-        line
-        for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines()
-        if "register-python-argcomplete" in line
-    ]
+    [enable] = [line for line in documentation_lines() if "register-python-argcomplete" in line]
     # What bash does on TAB after `surveys --local trigger set ces del`.
     script = f"""{enable}
 COMP_LINE="surveys --local trigger set ces del"; COMP_POINT=${{#COMP_LINE}}

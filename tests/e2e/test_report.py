@@ -15,6 +15,8 @@ from statistics import mean
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.documentation import documentation_lines
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output"
 # Debian's Chromium, found on the PATH (`make e2e` installs it).
@@ -74,14 +76,14 @@ def _report(stdout: str) -> str:
     return stdout.split("$ surveys --local report", 1)[1]
 
 
-def test_the_command_lines_the_demo_prints_are_in_the_readme(demo: DemoRun) -> None:
-    """tests/e2e/test_documented_commands.py runs every command line of the README, so these
+def test_the_command_lines_the_demo_prints_are_documented(demo: DemoRun) -> None:
+    """tests/e2e/test_documented_commands.py runs every command line of the README and docs/, so these
     are run as printed too."""
     printed = [line for line in demo.stdout.splitlines() if line.startswith("$ surveys ")]
-    readme = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    documented = documentation_lines()
 
     assert printed
-    assert all(line in readme for line in printed), printed
+    assert all(line in documented for line in printed), printed
 
 
 def test_the_demo_ends_with_a_report_whose_numbers_match_the_answers_given(demo: DemoRun) -> None:

@@ -46,7 +46,7 @@ class Lived:
 def local_stack(runtime: LocalRuntime, tmp_path: Path) -> list[str]:
     path = tmp_path / "stack.json"
     runtime.stack().write_local_file(path)
-    return ["--local", str(path)]
+    return ["--local-file", str(path)]
 
 
 def _queue_url(runtime: LocalRuntime, logical_id: str) -> str:

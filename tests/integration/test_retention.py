@@ -130,7 +130,9 @@ def test_reports_the_reconcile_sweep_and_links_ignore_expired_surveys(
     stack_file = tmp_path / "stack.json"
     runtime.stack().write_local_file(stack_file)
     capsys.readouterr()
-    assert main(["--local", str(stack_file), "report", "--metric", "ces", "--since", "30d"]) == 0
+    assert (
+        main(["--local-file", str(stack_file), "report", "--metric", "ces", "--since", "30d"]) == 0
+    )
     assert "Response rate: 100% (1 rated of 1 sent)" in capsys.readouterr().out
 
     page = requests.get(expired_link, headers=PERSON_CLICKING_SEND, timeout=10)
@@ -164,7 +166,7 @@ def test_apply_retention_dates_what_was_stored_before_retention_existed(
     _forget_deletion_dates(retaining)
     stack_file = tmp_path / "stack.json"
     retaining.stack().write_local_file(stack_file)
-    command = ["--local", str(stack_file), "apply-retention", "--yes"]
+    command = ["--local-file", str(stack_file), "apply-retention", "--yes"]
 
     capsys.readouterr()
     assert main(command) == 0

@@ -29,7 +29,7 @@ from surveys.observability import logger
 from surveys.usecases.agents import AgentSyncReport, sync_agents
 from surveys.usecases.triggers import all_programs
 
-# The role set the README asks the admin for, as Nicereply's Kustomer integration does; it covers
+# The role set docs/admin.md asks the admin for, as Nicereply's Kustomer integration does; it covers
 # every call the system makes.
 RECOMMENDED_ROLES = ("org.admin.read", "org.admin.write", "org.user.read", "org.user.write")
 

@@ -237,8 +237,8 @@ def sent_surveys(
 ) -> Iterator[SurveyItem]:
     """Surveys of one metric sent in [since, until] and not past their retention, for reports.
     A filtered scan: DynamoDB reads the whole table and filters afterwards, which a report run
-    by hand can afford (the README gives the cost). `scanned` gets the number of items read so
-    far after every page."""
+    by hand can afford (docs/operations.md gives the cost). `scanned` gets the number of items
+    read so far after every page."""
     pages = SurveyItem.scan(
         (SurveyItem.metric == metric_key)
         & (SurveyItem.status == SurveyStatus.SENT.value)
