@@ -150,13 +150,7 @@ def save_trigger(program: str, settings_json: str, previous: TriggerItem | None)
     when someone changed them since, so the caller reads again and applies its change on top."""
     item = previous or TriggerItem(_trigger_key(program), settings="")
     item.settings = settings_json
-    try:
-        item.save()
-    except PutError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
+    return _saved_unless_changed(item)
 
 
 def find_program_order() -> ProgramOrderItem | None:
@@ -168,6 +162,11 @@ def save_program_order(names: list[str], previous: ProgramOrderItem | None) -> b
     someone changed it since."""
     item = previous or ProgramOrderItem(PROGRAM_ORDER_KEY, names=[])
     item.names = names
+    return _saved_unless_changed(item)
+
+
+def _saved_unless_changed(item: TriggerItem | ProgramOrderItem) -> bool:
+    """Save a versioned item; False when its version moved on since it was read."""
     try:
         item.save()
     except PutError as error:
