@@ -77,8 +77,8 @@ def _report(stdout: str) -> str:
 
 
 def test_the_command_lines_the_demo_prints_are_documented(demo: DemoRun) -> None:
-    """tests/e2e/test_documented_commands.py runs every command line of the README and docs/, so these
-    are run as printed too."""
+    """tests/e2e/test_documented_commands.py runs every command line of the README and docs/, so
+    these are run as printed too."""
     printed = [line for line in demo.stdout.splitlines() if line.startswith("$ surveys ")]
     documented = documentation_lines()
 

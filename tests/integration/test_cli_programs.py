@@ -79,6 +79,12 @@ def test_create_list_order_and_delete_programs(
     assert main([*local_stack, "trigger", "delete", "nps", "--yes"]) == 2
     assert "cannot be deleted" in capsys.readouterr().err
     assert [row[0] for row in _listed(local_stack, capsys)] == ["ces-globex", "ces", "csat", "nps"]
+    # A deleted program's surveys are still answered with its settings: its name comes back
+    # only for its metric.
+    assert main([*local_stack, "trigger", "create", "csat-vip", "--metric", "ces"]) == 2
+    assert "deleted csat program" in capsys.readouterr().err
+    assert main([*local_stack, "trigger", "create", "csat-vip", "--metric", "csat"]) == 0
+    assert [row[0] for row in _listed(local_stack, capsys)][-1] == "csat-vip"
 
 
 @pytest.mark.parametrize(

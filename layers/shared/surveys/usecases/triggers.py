@@ -172,7 +172,13 @@ def create_program(name: str, metric_key: str, change: dict[str, Any]) -> Trigge
     """A new, inactive program, last in the order. A deleted program's name may be taken
     again: the new settings replace the old ones."""
     program = preview_new_program(name, metric_key, change)
-    if not save_trigger(name, program.model_dump_json(), find_trigger(name)):
+    deleted = find_trigger(name)
+    if deleted is not None and _parse(deleted).metric != program.metric:
+        raise TriggerSettingsError(
+            f"{name} was the name of a deleted {_parse(deleted).metric} program, whose surveys "
+            "are still answered with its settings: choose another name"
+        )
+    if not save_trigger(name, program.model_dump_json(), deleted):
         raise TriggerSettingsError(f"the {name} program changed meanwhile; try again")
 
     def appended(names: list[str]) -> list[str]:
