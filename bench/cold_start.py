@@ -1,24 +1,45 @@
-"""Cold-start import time of each function's module, against a bare `import boto3`.
+"""Cold-start import time of each function's module, against a bare `import boto3`; and the
+rating page's first response, cold and warm, on the CPU share of a 256 MB Lambda and of the
+rating webhook's own MemorySize.
 
-    .venv/bin/python -m bench.cold_start [--repeat 7]
+    .venv/bin/python -m bench.cold_start [--repeat 7] [--memory MB ...]
 
 Each measurement is a fresh interpreter that imports the handler module (`app.py`) with the
-environment template.yaml gives the function, as Lambda's INIT phase does; the figure is the
-median of the repetitions, after one unmeasured run that writes the bytecode caches. Interpreter
-start-up itself is shown apart. Measured on this machine's CPython, not Lambda's arm64 3.13.
+environment template.yaml gives the function, as Lambda's INIT phase does. The modules are
+measured in rounds, each round every module once beside its own `import boto3`, so a machine
+that slows down meanwhile slows both sides: a ratio is the median of the rounds' ratios. One
+unmeasured round first writes the bytecode caches. Interpreter start-up itself is shown apart.
+
+The rating page: a fresh interpreter imports the rating webhook and answers the GET of a survey
+link (a real survey in moto, its secret read from Secrets Manager), then answers it again warm.
+Lambda gives a function CPU in proportion to its memory, a whole vCPU at 1,769 MB
+(docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): the process runs under that
+share as a CPU quota (a cgroup's cpu.max, or cpu.cfs_quota_us on cgroup v1) where this machine
+lets us set one, and unthrottled beside it. Measured on this machine's CPython, not Lambda's
+arm64 3.13; moto answers the AWS calls in this process, unthrottled.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import textwrap
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from bench.common import bench_runtime, table
+from bench.common import bench_runtime, deliver_all, seed_due, table
+from bench.cost_model import LAMBDA_MB_PER_VCPU
+from local.runtime.events import http_api_event
+
+CFS_PERIOD_US = 100_000
 
 IMPORT_MODULE = textwrap.dedent(
     """
@@ -38,61 +59,223 @@ IMPORT_BOTO3 = textwrap.dedent(
     print(time.perf_counter() - started)
     """
 )
+# Imports the handler, then answers the event: the first response is a cold start's, from the
+# first line of INIT to the handler's return; the next ones are a warm container's.
+FIRST_RESPONSE = textwrap.dedent(
+    """
+    import importlib.util, json, statistics, sys, time, types
+    started = time.perf_counter()
+    spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    imported = time.perf_counter()
+    event = json.loads(sys.argv[2])
+    context = types.SimpleNamespace(
+        function_name="RatingWebhookFunction", function_version="$LATEST",
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench",
+        memory_limit_in_mb=int(sys.argv[3]), aws_request_id="bench",
+        log_group_name="bench", log_stream_name="bench",
+        get_remaining_time_in_millis=lambda: 10_000,
+    )
+    response = module.lambda_handler(event, context)
+    first = time.perf_counter()
+    assert response["statusCode"] == 200, response
+    warm = []
+    for _ in range(int(sys.argv[4])):
+        begun = time.perf_counter()
+        assert module.lambda_handler(event, context)["statusCode"] == 200
+        warm.append(time.perf_counter() - begun)
+    print(json.dumps({"import": imported - started, "first": first - started,
+                      "warm": statistics.median(warm)}))
+    """
+)
 
 
-def measure(
-    code: str, arguments: list[str], environment: dict[str, str], repeat: int
-) -> tuple[float, float]:
-    """Median (import seconds, whole process seconds) over `repeat` fresh interpreters."""
-    imports, processes = [], []
-    for run in range(repeat + 1):
-        started = time.perf_counter()
-        output = subprocess.run(
-            [sys.executable, "-c", code, *arguments],
-            env=environment,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        elapsed = time.perf_counter() - started
-        if run:  # the first run writes the bytecode caches
-            imports.append(float(output.strip().splitlines()[-1]) if output.strip() else 0.0)
-            processes.append(elapsed)
-    return statistics.median(imports), statistics.median(processes)
+def run_python(
+    code: str, arguments: list[str], environment: dict[str, str], cgroup: Path | None = None
+) -> tuple[str, float]:
+    """What a fresh interpreter printed, and how long its whole process took."""
+
+    def join_cgroup() -> None:
+        if cgroup is not None:
+            (cgroup / "cgroup.procs").write_text(str(os.getpid()))
+
+    started = time.perf_counter()
+    output = subprocess.run(
+        [sys.executable, "-c", code, *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        preexec_fn=join_cgroup if cgroup is not None else None,
+    ).stdout
+    return (output.strip().splitlines() or [""])[-1], time.perf_counter() - started
+
+
+@contextmanager
+def _unthrottled() -> Iterator[tuple[Path | None, str]]:
+    yield None, "none"
+
+
+@contextmanager
+def cpu_quota(memory_mb: int) -> Iterator[tuple[Path | None, str]]:
+    """A cgroup whose processes get the CPU of a Lambda with `memory_mb`, and how it was set;
+    None with the reason when this machine does not let us make one."""
+    share = min(memory_mb / LAMBDA_MB_PER_VCPU, 1.0)
+    quota = int(share * CFS_PERIOD_US)
+    name = f"bench-cold-start-{uuid.uuid4().hex[:8]}"
+    candidates = [
+        (Path("/sys/fs/cgroup") / name, "cpu.max", f"{quota} {CFS_PERIOD_US}"),
+        (Path("/sys/fs/cgroup/cpu") / name, "cpu.cfs_quota_us", str(quota)),
+    ]
+    for group, control, value in candidates:
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        # Only a cgroup file system makes the control files (a plain folder would take any).
+        if not (group / control).exists():
+            group.rmdir()
+            continue
+        try:
+            (group / control).write_text(value)
+        except OSError:
+            group.rmdir()
+            continue
+        try:
+            yield group, f"{share:.3f} of a CPU ({control} {value}, period {CFS_PERIOD_US} us)"
+        finally:
+            group.rmdir()
+        return
+    yield None, "no CPU quota: this machine lets us create no cgroup (run as root)"
+
+
+def import_rows(
+    modules: list[tuple[str, Path, dict[str, str]]], base: dict[str, str], repeat: int
+) -> list[tuple[object, ...]]:
+    startups: list[float] = []
+    boto3_imports: list[float] = []
+    boto3_processes: list[float] = []
+    imports: dict[str, list[float]] = {name: [] for name, _, _ in modules}
+    processes: dict[str, list[float]] = {name: [] for name, _, _ in modules}
+    ratios: dict[str, list[float]] = {name: [] for name, _, _ in modules}
+    for round_ in range(repeat + 1):
+        startup = run_python("pass", [], base)[1] if round_ else 0.0
+        for name, path, environment in modules:
+            boto3_output, boto3_process = run_python(IMPORT_BOTO3, [], base)
+            output, process = run_python(IMPORT_MODULE, [str(path)], environment)
+            if not round_:  # the first round writes the bytecode caches
+                continue
+            boto3_imports.append(float(boto3_output))
+            boto3_processes.append(boto3_process)
+            imports[name].append(float(output))
+            processes[name].append(process)
+            ratios[name].append(float(output) / float(boto3_output))
+        startups.append(startup)
+    rows: list[tuple[object, ...]] = [
+        ("(interpreter start-up only)", "-", f"{1000 * statistics.median(startups[1:]):.0f}", "-"),
+        (
+            "import boto3",
+            f"{1000 * statistics.median(boto3_imports):.0f}",
+            f"{1000 * statistics.median(boto3_processes):.0f}",
+            "1.0",
+        ),
+    ]
+    for name, _, _ in modules:
+        rows.append(
+            (
+                name,
+                f"{1000 * statistics.median(imports[name]):.0f}",
+                f"{1000 * statistics.median(processes[name]):.0f}",
+                f"{statistics.median(ratios[name]):.2f}",
+            )
+        )
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--memory",
+        type=int,
+        action="append",
+        help="MB of a Lambda whose CPU share to run the rating page under; repeatable (default: "
+        "256 and the rating webhook's MemorySize in template.yaml)",
+    )
     arguments = parser.parse_args()
 
     with bench_runtime() as bench:
         base = {**os.environ}
-        startup = measure("pass", [], base, arguments.repeat)[1]
-        boto3_import, boto3_process = measure(IMPORT_BOTO3, [], base, arguments.repeat)
-        rows: list[tuple[object, ...]] = [
-            ("(interpreter start-up only)", "-", f"{1000 * startup:.0f}", "-"),
-            ("import boto3", f"{1000 * boto3_import:.0f}", f"{1000 * boto3_process:.0f}", "1.0"),
-        ]
-        for logical_id, function in sorted(bench.runtime.functions.items()):
-            module_path = function.code_dir / f"{function.handler.rsplit('.', 1)[0]}.py"
-            environment = {**base, **function.environment}
-            imported, process = measure(
-                IMPORT_MODULE, [str(module_path)], environment, arguments.repeat
+        modules = [
+            (
+                f"{logical_id} ({function.code_dir.name}/app.py)",
+                function.code_dir / f"{function.handler.rsplit('.', 1)[0]}.py",
+                {**base, **function.environment},
             )
-            rows.append(
+            for logical_id, function in sorted(bench.runtime.functions.items())
+        ]
+        rows = import_rows(modules, base, arguments.repeat)
+
+        seed_due(bench.simulator, bench.clock(), 1)
+        bench.runtime.scan(bench.clock())
+        deliver_all(bench.runtime)
+        link = urlsplit(bench.runtime.sent_emails()[0].rating_links()[6])
+        event = http_api_event(
+            method="GET",
+            raw_path=link.path,
+            raw_query=link.query,
+            headers={"Accept-Language": "en", "User-Agent": "Mozilla/5.0 bench"},
+            body=b"",
+            route_key="GET /r/{token}",
+            path_parameters={"token": link.path.rsplit("/", 1)[1]},
+            source_ip="127.0.0.1",
+        )
+        webhook = bench.runtime.functions["RatingWebhookFunction"]
+        sizes = sorted(set(arguments.memory or [256, webhook.memory_mb]))
+        page_environment = {**base, **webhook.environment, **webhook.credentials}
+        page_rows: list[tuple[object, ...]] = []
+        quotas: list[str] = []
+        for size in [*sizes, None]:
+            page_arguments = [
+                str(webhook.code_dir / "app.py"),
+                json.dumps(event),
+                str(size or webhook.memory_mb),
+                "5",
+            ]
+            with cpu_quota(size) if size else _unthrottled() as (cgroup, quota):
+                if size:
+                    quotas.append(f"{size} MB: {quota}")
+                if size and cgroup is None:
+                    continue
+                results = [
+                    json.loads(
+                        run_python(FIRST_RESPONSE, page_arguments, page_environment, cgroup)[0]
+                    )
+                    for _ in range(max(3, arguments.repeat // 2))
+                ]
+            page_rows.append(
                 (
-                    f"{logical_id} ({function.code_dir.name}/app.py)",
-                    f"{1000 * imported:.0f}",
-                    f"{1000 * process:.0f}",
-                    f"{imported / boto3_import:.1f}",
+                    f"{size} MB share" if size else "unthrottled",
+                    *(
+                        f"{1000 * statistics.median(result[key] for result in results):.0f}"
+                        for key in ("import", "first", "warm")
+                    ),
                 )
             )
+
     print(
-        f"cold-start import, median of {arguments.repeat} fresh interpreters "
+        f"cold-start import, median of {arguments.repeat} rounds of fresh interpreters "
         f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n"
     )
     print(table(rows, ("module", "import ms", "whole process ms", "x import boto3")))
+    print("\nthe rating page (GET of a survey link); CPU quotas: " + "; ".join(quotas) + "\n")
+    print(
+        table(
+            page_rows,
+            ("CPU", "import ms", "first response ms (cold, from INIT)", "warm response ms"),
+        )
+    )
 
 
 if __name__ == "__main__":

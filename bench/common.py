@@ -20,7 +20,7 @@ import local.runtime.functions as local_functions
 from local.kustomer_sim import DEFAULT_CONTRACT, Contract, KustomerSimulator
 from local.runtime.runtime import LocalRuntime, RuntimeOptions
 from local.simulated_clock import SimulatedClock
-from surveys import bootstrap, observability
+from surveys import bootstrap
 
 os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
 
@@ -78,9 +78,6 @@ def bench_runtime(
     saved = local_functions.time
     local_functions.time = SimpleNamespace(monotonic=clock.monotonic)  # type: ignore[assignment]
     bootstrap.configure_kustomer_client(sleep=clock.sleep, clock=clock.time)
-    # This module imports the layer before any function's environment exists, so its Logger
-    # started at INFO: hold it to the LogLevel the runtime is given, as Lambda would.
-    observability.logger.setLevel(parameters.get("LogLevel", "WARNING"))
     simulator = KustomerSimulator(
         api_key=API_KEY, rate_limit_per_minute=rate_limit_per_minute, clock=clock, contract=contract
     )

@@ -4,11 +4,12 @@ priced at list prices; beside it SES's own price, the floor any self-hosted send
     .venv/bin/python -m bench.cost_model [--surveys 200] [--response-rate 0.25]
                                          [--kustomer-latency-ms 150]
 
-The pipeline runs locally (bench.measure): each function's warm wall time, AWS API calls
-(DynamoDB request units estimated per call), and bytes logged at INFO with EMF metrics on, as
-template.yaml deploys them. Two things a local run cannot show are added as assumptions: each
-Kustomer request's latency (the simulator answers in about a millisecond), and cold starts
-(AWS reports them for under 1 % of invocations; each is billed since 1 Aug 2025).
+The pipeline runs locally (bench.measure): each function's warm CPU, stretched to the CPU share
+of its MemorySize in template.yaml, and its waits on AWS, AWS API calls (DynamoDB request units
+estimated per call), and bytes logged at INFO with EMF metrics on, as template.yaml deploys them.
+Two things a local run cannot show are added as assumptions: each Kustomer request's latency (the
+simulator answers in about a millisecond), and cold starts (AWS reports them for under 1 % of
+invocations; each is billed since 1 Aug 2025).
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ LOGS_INGESTED_GB = 0.50
 XRAY_TRACE = 5.00 / 1e6
 
 SURVEYS = 10_000
-MEMORY_GB = 256 / 1024  # template.yaml Globals MemorySize
+# Lambda's CPU grows with memory, one vCPU at 1,769 MB
+# (docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html).
+LAMBDA_MB_PER_VCPU = 1769
 PLATFORM_LOG_BYTES = 350  # Lambda's START, END and REPORT lines per invocation
 COLD_START_SHARE = 0.01
 COLD_START_SECONDS = 1.0  # bench.cold_start measures about 0.6 to 0.9 s of import here
@@ -49,6 +52,13 @@ KUSTOMER_REQUESTS = {
 # A rating keeps the writeback-pending index entry from its recording to its writeback: the
 # index is written twice, at the cost of a table write each.
 INDEX_WRITES_PER_RATING = 2
+
+
+def lambda_seconds(cpu: float, wait: float, memory_mb: int) -> float:
+    """How long work of `cpu` seconds of one local core and `wait` seconds of waiting takes on a
+    Lambda of `memory_mb`: the CPU stretched by its share of a vCPU (one thread uses at most
+    one), the waits as they are."""
+    return cpu * LAMBDA_MB_PER_VCPU / min(memory_mb, LAMBDA_MB_PER_VCPU) + wait
 
 
 def line_items(
@@ -70,10 +80,16 @@ def line_items(
         function_invocations = stats.invocations * factor
         if logical_id == "ScannerFunction":
             function_invocations = 0.0  # scheduled: a fixed cost, whatever the volume
-        seconds = stats.wall * factor + scaled * KUSTOMER_REQUESTS[logical_id] * kustomer_latency
+        memory_mb = measurement.memory_mb[logical_id]
+        seconds = (
+            lambda_seconds(stats.cpu, max(stats.wall - stats.cpu, 0.0), memory_mb) * factor
+            + scaled * KUSTOMER_REQUESTS[logical_id] * kustomer_latency
+        )
         invocations += function_invocations
-        gb_seconds += MEMORY_GB * (
-            seconds + function_invocations * COLD_START_SHARE * COLD_START_SECONDS
+        gb_seconds += (
+            measurement.memory_mb[logical_id]
+            / 1024
+            * (seconds + function_invocations * COLD_START_SHARE * COLD_START_SECONDS)
         )
         log_bytes += stats.log_bytes * factor + PLATFORM_LOG_BYTES * function_invocations
         write_units += stats.write_units * factor

@@ -47,6 +47,8 @@ class Measurement:
     surveys: int
     answered: int
     functions: dict[str, FunctionStats]
+    # Each function's MemorySize in template.yaml.
+    memory_mb: dict[str, int] = field(default_factory=dict)
 
     def per(self, logical_id: str, attribute: str, units: int) -> float:
         stats = self.functions.get(logical_id)
@@ -149,7 +151,6 @@ def measure_pipeline(surveys: int, answered: int) -> Measurement:
     written back, with the log level and metrics template.yaml deploys (INFO, EMF on)."""
     stats: dict[str, FunctionStats] = {}
     with bench_runtime(LogLevel="INFO") as bench:
-        logger.setLevel("INFO")
         os.environ["POWERTOOLS_METRICS_DISABLED"] = "false"
         with _instrumented(stats):
             # A warm-up survey through every function: its invocations are the cold starts.
@@ -160,7 +161,8 @@ def measure_pipeline(surveys: int, answered: int) -> Measurement:
             # Quiet since after the warm-up scan's end, so the next scan finds them.
             seed_due(bench.simulator, bench.clock.advance(hours=13), surveys, quiet_hours=50)
             _one_cycle(bench, answered, skip=1)
-    return Measurement(surveys, answered, stats)
+        memory = {logical_id: f.memory_mb for logical_id, f in bench.runtime.functions.items()}
+    return Measurement(surveys, answered, stats, memory)
 
 
 def _one_cycle(bench: Any, answered: int, skip: int = 0) -> None:

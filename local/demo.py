@@ -18,10 +18,12 @@ import tempfile
 import textwrap
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cli.stack import local_stack_file
 from local.kustomer_sim import (
@@ -45,10 +47,11 @@ DEMO_PARAMETERS = {
     "CompanyName": "Acme",
     # The seeded history is up to ten days old: survey it, as a backfill would on activation.
     "BackfillHours": "720",
-    "LogLevel": "WARNING",
     # Every negative answer is mailed here (into the outbox locally).
     "AlertEmail": "support-leads@acme.example.com",
 }
+# In the outbox: the functions' log lines at the template's LogLevel, as CloudWatch holds them.
+FUNCTION_LOG = "functions.log"
 NEGATIVE_TAG = "survey-negative"
 # The second brand's program: its own sender, company and colour.
 SECOND_BRAND: dict[str, Any] = {
@@ -108,6 +111,11 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--outbox", type=Path, help="write every email sent as an .eml file in this folder"
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help=f"print the functions' JSON log lines here instead of into OUTBOX/{FUNCTION_LOG}",
     )
     parser.add_argument(
         "--port", type=int, default=8642, help="port of the rating pages (0 = any free port)"
@@ -565,8 +573,34 @@ def serve(runtime: LocalRuntime, interval: float, metric: str) -> int:
         stack_file.unlink(missing_ok=True)
 
 
+@contextmanager
+def function_logs(verbose: bool, outbox: Path | None) -> Iterator[tuple[TextIO, str]]:
+    """Where the functions' log lines go, and the line that says so: the terminal with
+    --verbose, else a file in the outbox, else nowhere: the demo's own lines stay readable."""
+    if verbose:
+        yield sys.stdout, "Function logs: printed here (--verbose)"
+        return
+    if outbox is None:
+        with open(os.devnull, "w", encoding="utf-8") as nowhere:
+            yield (
+                nowhere,
+                f"Function logs: not kept (--outbox DIR writes them to DIR/{FUNCTION_LOG}, "
+                "--verbose prints them)",
+            )
+        return
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / FUNCTION_LOG
+    with path.open("w", encoding="utf-8") as file:
+        yield file, f"Function logs: {path}"
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    with function_logs(arguments.verbose, arguments.outbox) as (logs, where):
+        return _run(arguments, logs, where)
+
+
+def _run(arguments: argparse.Namespace, logs: TextIO, where_logs_go: str) -> int:
     overrides = dict(item.split("=", 1) for item in arguments.param)
     simulator: KustomerSimulator | None = None
     seeded: SeedSummary | None = None
@@ -588,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
             parameters={**DEMO_PARAMETERS, "KustomerOrgUrl": api_url, **overrides},
             port=arguments.port,
             outbox=arguments.outbox,
+            function_logs=logs,
         )
     ).start()
     print(f"AWS (moto): {runtime.moto.url}; rating pages: {runtime.base_url}")
@@ -611,6 +646,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         if arguments.outbox:
             print(f"Outbox: {arguments.outbox.resolve()}")
+        print(where_logs_go)
         if arguments.serve:
             return serve(runtime, arguments.scan_interval, trigger.metric)
         return run_once(

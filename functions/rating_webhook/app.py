@@ -14,7 +14,7 @@ from surveys.bootstrap import event_bus, link_signing_keys
 from surveys.config import settings
 from surveys.domain.tokens import token_key_id
 from surveys.domain.votes import BrowserSignals
-from surveys.observability import logger, metrics, tracer
+from surveys.observability import logger, metrics
 from surveys.telemetry import record_vote
 from surveys.usecases.pages import Page, security_headers
 from surveys.usecases.record_rating import (
@@ -222,9 +222,9 @@ def confirm_unsubscribe(token: str) -> Response[str]:
     )
 
 
+# Traced by Lambda (`Tracing: Active`) without the X-Ray SDK, which a page does not pay for; an
+# answer's trace loads it to carry the survey's id (telemetry.record_vote).
 @logger.inject_lambda_context(clear_state=True)
-# Not the response into the trace: the pages show the recipient's address and comment.
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

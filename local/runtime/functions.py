@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import sys
 import threading
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TextIO
 
 from aws_lambda_powertools.utilities.parameters import constants as parameter_providers
 
@@ -53,6 +54,9 @@ class LocalFunction:
     events: dict[str, dict[str, Any]]
     # The execution role's credentials, as Lambda puts them into the function's environment.
     credentials: dict[str, str] = field(default_factory=dict, repr=False)
+    # Where the function's log lines go, as Lambda sends a function's to its CloudWatch log
+    # group; None leaves them where the shared logger writes (stdout).
+    log_stream: TextIO | None = field(default=None, repr=False)
     _module: ModuleType | None = field(default=None, repr=False)
     # Powertools Parameters' providers and their cache, this function's own as in its container:
     # a secret another function has cached must still be read, and allowed, by this one.
@@ -67,8 +71,7 @@ class LocalFunction:
             )
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
-            with self._environment():
-                spec.loader.exec_module(module)
+            spec.loader.exec_module(module)
             self._module = module
         return getattr(self._module, function_name)
 
@@ -97,12 +100,34 @@ class LocalFunction:
         """What its container cached of Secrets Manager and Parameter Store is past its age."""
         self._parameter_providers = {}
 
+    @contextmanager
+    def _logging(self) -> Iterator[None]:
+        """The shared logger at this function's POWERTOOLS_LOG_LEVEL, writing to its log stream:
+        in Lambda each function's Logger reads its own level when its container starts; here one
+        logger serves every function, whichever was imported first."""
+        from surveys.observability import logger
+
+        handler = logger.registered_handler
+        level = logger.log_level
+        stream = getattr(handler, "stream", None)
+        logger.setLevel(self.environment.get("POWERTOOLS_LOG_LEVEL", "INFO"))
+        if self.log_stream is not None and isinstance(handler, logging.StreamHandler):
+            handler.setStream(self.log_stream)
+        try:
+            yield
+        finally:
+            if stream is not None and isinstance(handler, logging.StreamHandler):
+                handler.setStream(stream)
+            logger.setLevel(level)
+
     def invoke(self, event: dict[str, Any]) -> Any:
         with _INVOCATION_LOCK:
-            handler = self._handler()
-            context = LocalContext(self.logical_id, self.arn, self.timeout_seconds, self.memory_mb)
             try:
-                with self._environment():
+                with self._environment(), self._logging():
+                    handler = self._handler()
+                    context = LocalContext(
+                        self.logical_id, self.arn, self.timeout_seconds, self.memory_mb
+                    )
                     return handler(event, context)
             finally:
                 _forget_invocation_log_keys()

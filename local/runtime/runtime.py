@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from aws_lambda_powertools.utilities import parameters as powertools_parameters
 from boto3.dynamodb.types import TypeDeserializer
@@ -57,6 +57,8 @@ class RuntimeOptions:
     parameters: dict[str, str]
     port: int = 0
     outbox: Path | None = None
+    # Where the functions' log lines go; None leaves them on stdout.
+    function_logs: TextIO | None = None
     stack_name: str = "local"
     template_path: Path = TEMPLATE_PATH
 
@@ -187,6 +189,8 @@ class LocalRuntime:
             {"KustomerApiKeySecret": self.options.kustomer_api_key},
         )
         self.functions = load_functions(self.resolver)
+        for function in self.functions.values():
+            function.log_stream = self.options.function_logs
         for logical_id, credentials in assume_execution_roles(
             self.moto, self.resolver, self.options.stack_name
         ).items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import json
 import subprocess
 import sys
 from email.policy import default as default_policy
@@ -57,6 +58,26 @@ def test_one_cycle_surveys_every_eligible_conversation_once_and_writes_answers_b
     alert = email.message_from_bytes(alerts[0].read_bytes(), policy=default_policy)
     assert alert["To"] == "support-leads@acme.example.com"
     assert alert["Subject"].startswith("Negative CES answer")
+    # The demo prints its own lines only; the functions' go to the outbox, at the template's
+    # default level (INFO), one JSON document a line as CloudWatch would hold them.
+    assert not [line for line in result.stdout.splitlines() if line.lstrip().startswith("{")]
+    assert f"Function logs: {outbox / 'functions.log'}" in result.stdout
+    logged = [json.loads(line) for line in (outbox / "functions.log").read_text().splitlines()]
+    assert {line["function_name"] for line in logged} >= {
+        "ScannerFunction",
+        "SenderFunction",
+        "RatingWebhookFunction",
+        "WritebackFunction",
+    }
+    assert {"Survey queued", "Survey email accepted by SES"} <= {line["message"] for line in logged}
+
+
+def test_verbose_prints_the_functions_log_lines() -> None:
+    result = _demo("--verbose", "--no-simulated-clicks", "--eligible", "2")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    logged = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert "Survey email accepted by SES" in {line["message"] for line in logged}
 
 
 def test_without_simulated_clicks_nothing_is_written_back() -> None:

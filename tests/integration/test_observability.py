@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +15,10 @@ import requests
 
 from local import recipient
 from local.kustomer_sim import KustomerSimulator
-from local.runtime.runtime import LocalRuntime
+from local.runtime.runtime import LocalRuntime, RuntimeOptions
 from surveys import bootstrap
 from surveys.observability import logger
+from tests.conftest import SIMULATOR_KEY, TEST_PARAMETERS
 from tests.integration.helpers import add_due_conversation
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -108,29 +110,46 @@ def test_answers_publish_ratings_scores_changes_and_suspect_votes(
     assert _published(documents, "WritebacksDone", service="writeback", survey_metric="ces")
 
 
-@pytest.fixture
-def info_logs() -> Iterator[io.StringIO]:
-    """What the shared logger writes, at INFO as LogLevel=INFO deploys it (tests use WARNING)."""
-    handler = logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    level, stream = logger.log_level, io.StringIO()
-    logger.setLevel("INFO")
-    previous = handler.setStream(stream)
-    yield stream
-    handler.setStream(previous)
-    logger.setLevel(level)
+@contextmanager
+def runtime_logging_to(
+    simulator: KustomerSimulator, stream: io.StringIO, log_level: str
+) -> Iterator[LocalRuntime]:
+    """A runtime whose functions log into `stream` at the template's `LogLevel`."""
+    local = LocalRuntime(
+        RuntimeOptions(
+            kustomer_api_key=SIMULATOR_KEY,
+            parameters={
+                **TEST_PARAMETERS,
+                "KustomerOrgUrl": simulator.base_url,
+                "BackfillHours": "720",
+                "LogLevel": log_level,
+            },
+            function_logs=stream,
+        )
+    ).start()
+    local.set_trigger("ces")
+    try:
+        yield local
+    finally:
+        local.stop()
 
 
 def test_a_cycles_log_lines_carry_survey_ids_and_never_a_whole_customer_address(
-    runtime: LocalRuntime, simulator: KustomerSimulator, info_logs: io.StringIO
+    simulator: KustomerSimulator,
 ) -> None:
     conversation = add_due_conversation(simulator, NOW, emails=("maria.lopez@example.org",))
+    logs = io.StringIO()
 
-    runtime.scan(NOW)
-    runtime.deliver()
-    logger.info("after the cycle")
+    with runtime_logging_to(simulator, logs, "INFO") as runtime:
+        runtime.scan(NOW)
+        runtime.deliver()
+    handler = logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    previous = handler.setStream(logs)
+    logger.warning("after the cycle")
+    handler.setStream(previous)
 
-    output = info_logs.getvalue()
+    output = logs.getvalue()
     lines = [json.loads(line) for line in output.splitlines()]
     sent = next(line for line in lines if line["message"] == "Survey email accepted by SES")
     assert sent["survey_id"] == f"ces-{conversation}"
@@ -141,3 +160,17 @@ def test_a_cycles_log_lines_carry_survey_ids_and_never_a_whole_customer_address(
     after = lines[-1]
     assert after["message"] == "after the cycle"
     assert not {"survey_id", "conversation_id", "function_request_id"} & set(after)
+
+
+def test_every_function_logs_at_the_templates_log_level(simulator: KustomerSimulator) -> None:
+    add_due_conversation(simulator, NOW)
+    logs = io.StringIO()
+
+    with runtime_logging_to(simulator, logs, "WARNING") as runtime:
+        runtime.scan(NOW)
+        runtime.deliver()
+        (email,) = runtime.sent_emails()
+        assert recipient.answer(email.rating_links()[6], 6).status_code == 200
+        runtime.write_back()
+
+    assert logs.getvalue() == ""

@@ -6,22 +6,26 @@ from __future__ import annotations
 import os
 import time
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
 from aws_lambda_powertools.utilities import parameters
 from botocore.config import Config
 
-from surveys.adapters.alert_topic import SnsAlertTopic
-from surveys.adapters.event_bus import EventBridgeBus
-from surveys.adapters.kustomer.client import KustomerClient
-from surveys.adapters.kustomer.endpoints import kustomer_api_base
-from surveys.adapters.mailer import SesMailer
+from surveys.adapters import aws_session
 from surveys.adapters.secrets import read_secret
-from surveys.adapters.survey_queue import SqsSurveyQueue
 from surveys.config import settings
 from surveys.domain.branding import Branding
 from surveys.domain.link_keys import LinkKeys
+
+# Each adapter is imported where it is built: a function imports only those it uses (the rating
+# webhook never loads the Kustomer client, requests or the queue's models), which its cold start
+# would otherwise pay for.
+if TYPE_CHECKING:
+    from surveys.adapters.alert_topic import SnsAlertTopic
+    from surveys.adapters.event_bus import EventBridgeBus
+    from surveys.adapters.kustomer.client import KustomerClient
+    from surveys.adapters.mailer import SesMailer
+    from surveys.adapters.survey_queue import SqsSurveyQueue
 
 AWS_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 
@@ -43,6 +47,7 @@ def reset() -> None:
     starting a new deployment, and for the admin's commands switching stacks."""
     for cached in (_kustomer_client_for, _aws_client, _survey_queue, _mailer, _event_bus):
         cached.cache_clear()
+    aws_session.forget()
     parameters.clear_caches()
     _key_ring_refreshed_at[0] = float("-inf")
 
@@ -51,6 +56,8 @@ def reset() -> None:
 def _kustomer_client_for(
     api_base: str, api_key: str, share: float, search_limit: int
 ) -> KustomerClient:
+    from surveys.adapters.kustomer.client import KustomerClient
+
     return KustomerClient(
         api_base,
         api_key,
@@ -62,6 +69,8 @@ def _kustomer_client_for(
 
 def kustomer_client() -> KustomerClient:
     """The container's client; rebuilt only when the key in Secrets Manager changes."""
+    from surveys.adapters.kustomer.endpoints import kustomer_api_base
+
     current = settings()
     return _kustomer_client_for(
         kustomer_api_base(current.need("kustomer_org_url")),
@@ -97,7 +106,7 @@ def address_hash_key() -> bytes:
 
 @lru_cache(maxsize=8)
 def _aws_client(service: str, region: str | None, endpoint: str | None) -> Any:
-    return boto3.client(service, config=AWS_CLIENT_CONFIG)  # type: ignore[call-overload]
+    return aws_session.boto3_session().client(service, config=AWS_CLIENT_CONFIG)  # type: ignore[call-overload]
 
 
 def aws_client(service: str) -> Any:
@@ -107,6 +116,8 @@ def aws_client(service: str) -> Any:
 
 @lru_cache(maxsize=4)
 def _survey_queue(queue_url: str) -> SqsSurveyQueue:
+    from surveys.adapters.survey_queue import SqsSurveyQueue
+
     return SqsSurveyQueue(aws_client("sqs"), queue_url)
 
 
@@ -116,6 +127,8 @@ def survey_queue() -> SqsSurveyQueue:
 
 @lru_cache(maxsize=4)
 def _mailer(configuration_set: str) -> SesMailer:
+    from surveys.adapters.mailer import SesMailer
+
     return SesMailer(aws_client("sesv2"), configuration_set)
 
 
@@ -125,6 +138,8 @@ def mailer() -> SesMailer:
 
 @lru_cache(maxsize=4)
 def _event_bus(bus_name: str) -> EventBridgeBus:
+    from surveys.adapters.event_bus import EventBridgeBus
+
     return EventBridgeBus(aws_client("events"), bus_name)
 
 
@@ -133,6 +148,8 @@ def event_bus() -> EventBridgeBus:
 
 
 def alert_topic() -> SnsAlertTopic:
+    from surveys.adapters.alert_topic import SnsAlertTopic
+
     return SnsAlertTopic(aws_client("sns"), settings().need("alert_topic_arn"))
 
 

@@ -7,11 +7,14 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
@@ -111,8 +114,46 @@ class SurveyMetrics:
         return cast(Handler, publishing)
 
 
+class LazyTracer:
+    """Powertools' Tracer, made when a function first traces something rather than at import.
+
+    Making it imports the X-Ray SDK and patches boto3 and requests, which costs about as much as
+    importing boto3 (the SDK builds a botocore client for its sampling rules): a cold start
+    should not pay that before it can answer. Every function is traced by Lambda itself
+    (`Tracing: Active`); what the SDK adds, subsegments for each AWS and Kustomer call and the
+    survey annotations, starts with the first invocation of a function whose handler is
+    captured, and with the first survey annotated in the rating webhook, whose pages do
+    without it."""
+
+    def __init__(self) -> None:
+        self._tracer: Tracer | None = None
+
+    def _loaded(self) -> Tracer:
+        if self._tracer is None:
+            from aws_lambda_powertools import Tracer
+
+            self._tracer = Tracer()
+        return self._tracer
+
+    def capture_lambda_handler(self, handler: Handler) -> Handler:
+        captured: list[Callable[..., Any]] = []
+
+        @functools.wraps(handler)
+        def traced(event: Any, context: Any) -> Any:
+            if not captured:
+                captured.append(self._loaded().capture_lambda_handler(handler))
+            return captured[0](event, context)
+
+        return cast(Handler, traced)
+
+    @contextmanager
+    def in_subsegment(self, name: str) -> Iterator[Any]:
+        with self._loaded().provider.in_subsegment(name) as subsegment:
+            yield subsegment
+
+
 logger = Logger(logger_formatter=EmailMaskingFormatter())
-tracer = Tracer()
+tracer = LazyTracer()
 metrics = SurveyMetrics()
 
 
@@ -127,7 +168,7 @@ def correlated(survey_id: str, conversation_id: str | None = None) -> Iterator[N
         keys["conversation_id"] = conversation_id
     with (
         logger.append_context_keys(**keys),
-        tracer.provider.in_subsegment("## survey") as subsegment,
+        tracer.in_subsegment("## survey") as subsegment,
     ):
         for name, value in keys.items():
             subsegment.put_annotation(name, value)

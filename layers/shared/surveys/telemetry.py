@@ -7,17 +7,22 @@ survey metric carry it as the `survey_metric` dimension (ces, csat, nps).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aws_lambda_powertools.metrics import MetricUnit
 
 from surveys.domain.metrics import metric_by_key
 from surveys.observability import MetricName, metrics, tracer
-from surveys.usecases.pages import VoteEffect, VoteOutcome
-from surveys.usecases.reconcile import ReconcileReport
-from surveys.usecases.reminders import ReminderSweep
-from surveys.usecases.scan_report import ScanReport
-from surveys.usecases.send_reminder import NOT_REMINDED, REMINDED
-from surveys.usecases.send_survey import ALREADY_HANDLED, PAUSED, SendOutcome
-from surveys.usecases.write_back import WritebackOutcome
+
+# Types only: each function imports the use cases it runs, and none of the others' (the pages'
+# templates, the sender's outcomes) that its cold start would pay for.
+if TYPE_CHECKING:
+    from surveys.usecases.pages import VoteOutcome
+    from surveys.usecases.reconcile import ReconcileReport
+    from surveys.usecases.reminders import ReminderSweep
+    from surveys.usecases.scan_report import ScanReport
+    from surveys.usecases.send_survey import SendOutcome
+    from surveys.usecases.write_back import WritebackOutcome
 
 
 def record_scan(report: ScanReport) -> None:
@@ -45,6 +50,9 @@ def record_reminder_sweep(sweep: ReminderSweep) -> None:
 def record_send(outcome: SendOutcome, survey_metric: str) -> None:
     """Count what the sender decided now; a repeated delivery of a survey already sent or skipped
     decided nothing and counts nothing."""
+    from surveys.usecases.send_reminder import NOT_REMINDED, REMINDED
+    from surveys.usecases.send_survey import ALREADY_HANDLED, PAUSED
+
     if outcome.reason == ALREADY_HANDLED:
         return
     if outcome.status in (REMINDED, NOT_REMINDED):
@@ -72,9 +80,12 @@ def record_send(outcome: SendOutcome, survey_metric: str) -> None:
 def record_vote(vote: VoteOutcome | None) -> None:
     """Count what an answer did. The trace is annotated like the sender's and the writeback's,
     so one survey's traces are found together."""
+    from surveys.usecases.pages import VoteEffect
+
     if vote is None:
         return
-    tracer.put_annotation("survey_id", vote.survey_id)
+    with tracer.in_subsegment("## vote") as subsegment:
+        subsegment.put_annotation("survey_id", vote.survey_id)
     if vote.effect is VoteEffect.SUSPECT:
         metrics.add_metric(
             MetricName.SUSPECT_VOTES_DROPPED, MetricUnit.Count, 1, survey_metric=vote.metric

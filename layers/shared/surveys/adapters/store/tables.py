@@ -8,12 +8,18 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TypeVar
 
+import pynamodb.connection.base
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 
+from surveys.adapters.aws_session import botocore_session
 from surveys.adapters.clock import utcnow
 from surveys.config import settings
+
+# PynamoDB gives every model's connection a botocore session of its own, which loads botocore's
+# data again for each table a cold request touches: they take the container's shared one.
+pynamodb.connection.base.get_session = botocore_session  # type: ignore[assignment]
 
 Item = TypeVar("Item", bound=Model)
 
