@@ -2,7 +2,7 @@
 scripts and nothing fetched from elsewhere.
 
 The charts' geometry is worked out here; the Jinja2 template (cli/templates/report.html) only
-places it, autoescaping every agent and team name.
+places it, autoescaping every agent, team and program name.
 """
 
 from __future__ import annotations
@@ -245,6 +245,7 @@ def render_html_report(report: SurveyReport, generated_at: datetime) -> str:
             distribution=distribution_chart(metric, report.overall),
             agents=[_group_row(metric, group) for group in report.by_agent],
             teams=[_group_row(metric, group) for group in report.by_team],
+            programs=[_group_row(metric, group) for group in report.by_program],
             negative_name=sentiment_name(metric, Sentiment.NEGATIVE),
             reasons=[
                 (label, report.reasons_overall.counts.get(reason_id, 0))
@@ -252,6 +253,7 @@ def render_html_report(report: SurveyReport, generated_at: datetime) -> str:
             ],
             reasons_by_agent=_reason_rows(report, report.reasons_by_agent),
             reasons_by_team=_reason_rows(report, report.reasons_by_team),
+            reasons_by_program=_reason_rows(report, report.reasons_by_program),
             generated_at=generated_at,
         )
     )

@@ -1,9 +1,10 @@
 """`make demo`: the whole survey pipeline, locally, on moto and the Kustomer simulator.
 
-One cycle by default: scan, send, let simulated recipients answer some surveys (one with a low
-score and its reasons), write the answers back to Kustomer, scan again to show nothing is sent
-twice, then three days later remind those who did not answer, print a summary and check it.
-With --serve it keeps running until Ctrl-C, and you answer the surveys yourself.
+One cycle by default, with two survey programs of the metric, one per brand: scan, send (each
+brand's customers get their brand's email), let simulated recipients answer some surveys (one
+with a low score and its reasons), write the answers back to Kustomer, scan again to show
+nothing is sent twice, then three days later remind those who did not answer, print a summary
+and check it. With --serve it keeps running until Ctrl-C, and you answer the surveys yourself.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ DEMO_PARAMETERS = {
 # In the outbox: the functions' log lines at the template's LogLevel, as CloudWatch holds them.
 FUNCTION_LOG = "functions.log"
 NEGATIVE_TAG = "survey-negative"
+# The second brand's program: its own sender, company and colour.
+SECOND_BRAND: dict[str, Any] = {
+    "sender_name": "Globex Care",
+    "company_name": "Globex",
+    "brand_color": "#0b6e4f",
+}
 LOW_SCORE_REASONS = ("too_long", "repeated")
 COMMENTS = [
     "Quick answer, thank you!",
@@ -336,11 +343,35 @@ def check_and_summarize(
         f"Reminders three days later: {sum(reminders_per_survey.values())}, to those who had not "
         f"answered; {len(actions.answered_after_reminder)} answered after it"
     )
+    problems += _each_brands_email(runtime, seeded, trigger)
     problems += _close_the_loop(runtime, simulator, actions, trigger)
     if prefetched_rated:
         problems.append(f"link scanners recorded something on {prefetched_rated} surveys")
     if second_scan_queued:
         problems.append(f"second scan queued {second_scan_queued} surveys")
+    return problems
+
+
+def _each_brands_email(
+    runtime: LocalRuntime, seeded: SeedSummary, trigger: TriggerSettings
+) -> list[str]:
+    """Print one survey email per program, and return the eligible conversations whose survey
+    did not come from their brand's program."""
+    programs = {"Acme": trigger.metric, "Globex": f"{trigger.metric}-globex"}
+    surveys = {item["survey_id"]: item for item in runtime.table_items("SurveysTable")}
+    shown: set[str] = set()
+    problems = []
+    for message in runtime.sent_emails():
+        program = surveys.get(message.survey_id, {}).get("program")
+        if program in shown or program is None:
+            continue
+        shown.add(str(program))
+        print(f"{program}'s email: From {message.message['From']}, {message.message['Subject']!r}")
+    for conversation_id in seeded.eligible:
+        expected = programs[seeded.brand_of[conversation_id]]
+        program = surveys.get(f"{trigger.metric}-{conversation_id}", {}).get("program")
+        if program != expected:
+            problems.append(f"{conversation_id}: surveyed by {program}, not {expected}")
     return problems
 
 
@@ -396,7 +427,7 @@ def print_report(runtime: LocalRuntime, metric: str, html: Path | None) -> int:
     """`surveys report` on this runtime, as an admin would type it; returns its exit code."""
     from cli.main import main as surveys
 
-    arguments = ["report", "--metric", metric, "--since", "30d", "--by", "agent"]
+    arguments = ["report", "--metric", metric, "--since", "30d", "--by", "program"]
     if html is not None:
         arguments += ["--html", str(html)]
     print(f"\n$ surveys --local {' '.join(arguments)}")
@@ -476,9 +507,9 @@ def run_once(
         print("\nDemo FAILED:\n  " + "\n  ".join(problems))
         return 1
     print(
-        "\nDemo OK: every eligible conversation got exactly one survey and at most one reminder, "
-        "none other did, every answer is in Kustomer, and the low score reached the bus, the "
-        "team's inbox and the conversation's tags."
+        "\nDemo OK: every eligible conversation got exactly one survey, from its brand's program, "
+        "and at most one reminder, none other did, every answer is in Kustomer, and the low "
+        "score reached the bus, the team's inbox and the conversation's tags."
     )
     return 0
 
@@ -597,7 +628,20 @@ def _run(arguments: argparse.Namespace, logs: TextIO, where_logs_go: str) -> int
     print(f"AWS (moto): {runtime.moto.url}; rating pages: {runtime.base_url}")
     try:
         trigger = runtime.set_trigger(arguments.metric, negative_tag=NEGATIVE_TAG)
-        print(f"Trigger {trigger.metric} activated, as `surveys trigger activate` does")
+        if seeded is not None:
+            second = runtime.set_trigger(
+                f"{trigger.metric}-globex",
+                metric=trigger.metric,
+                include_brands=[seeded.brands["Globex"]],
+                negative_tag=NEGATIVE_TAG,
+                **SECOND_BRAND,
+            )
+            print(
+                f"Programs {trigger.name} (every brand, as Acme) and {second.name} (brand "
+                "Globex, as Globex) activated, as `surveys trigger create/activate` do"
+            )
+        else:
+            print(f"Trigger {trigger.metric} activated, as `surveys trigger activate` does")
         if not _import_agents(runtime):
             return 1
         if arguments.outbox:

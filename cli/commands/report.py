@@ -41,7 +41,16 @@ def register(subcommands: Any) -> None:
             "with its latest rating."
         ),
     )
-    report.add_argument("--metric", choices=sorted(METRICS), default="ces")
+    report.add_argument(
+        "--metric",
+        choices=sorted(METRICS),
+        help="the metric reported on (default: the --program's, else ces)",
+    )
+    report.add_argument(
+        "--program",
+        metavar="NAME",
+        help="only the surveys this program sent (`surveys trigger list` names them)",
+    )
     report.add_argument(
         "--since",
         default="30d",
@@ -49,8 +58,8 @@ def register(subcommands: Any) -> None:
     )
     report.add_argument(
         "--by",
-        choices=["agent", "team", "week"],
-        help="one row per agent, per team (both as assigned when sent) or per week",
+        choices=["agent", "team", "program", "week"],
+        help="one row per agent, per team (both as assigned when sent), per program or per week",
     )
     add_output_option(report, formats=("text", "csv", "json"), aliases=("--format",))
     report.add_argument(
@@ -103,14 +112,18 @@ def _period(report: SurveyReport) -> str:
 
 
 def _groups(report: SurveyReport, by: str | None) -> tuple[Group, ...]:
-    return {"agent": report.by_agent, "team": report.by_team, "week": report.by_week}.get(
-        by or "", ()
-    )
+    return {
+        "agent": report.by_agent,
+        "team": report.by_team,
+        "program": report.by_program,
+        "week": report.by_week,
+    }.get(by or "", ())
 
 
 def print_text(report: SurveyReport, by: str | None) -> None:
     metric, overall = report.metric, report.overall
-    print(f"{metric.name} ({metric.key.upper()}): {_period(report)}")
+    program = f", program {report.program}" if report.program else ""
+    print(f"{metric.name} ({metric.key.upper()}){program}: {_period(report)}")
     print(f"Score: {format_headline(metric, overall.score)}   {headline_name(metric)}")
     print(
         "   ".join(
@@ -160,7 +173,11 @@ def print_text(report: SurveyReport, by: str | None) -> None:
 
 
 def _reason_groups(report: SurveyReport, by: str | None) -> tuple[ReasonCounts, ...]:
-    return {"agent": report.reasons_by_agent, "team": report.reasons_by_team}.get(by or "", ())
+    return {
+        "agent": report.reasons_by_agent,
+        "team": report.reasons_by_team,
+        "program": report.reasons_by_program,
+    }.get(by or "", ())
 
 
 def _print_reasons(report: SurveyReport) -> None:
@@ -238,6 +255,7 @@ def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
     reasons = {row.label: row for row in _reason_groups(report, by)}
     return {
         "metric": report.metric.key,
+        "program": report.program,
         "score_is": headline_name(report.metric),
         "since": report.since.isoformat(),
         "until": report.until.isoformat(),
@@ -259,12 +277,31 @@ def report_json(report: SurveyReport, by: str | None) -> dict[str, Any]:
     }
 
 
+def _metric(arguments: argparse.Namespace) -> str:
+    """The metric reported on: the program's, which --metric may repeat but not contradict."""
+    if not arguments.program:
+        return str(arguments.metric or "ces")
+    from surveys.usecases.triggers import TriggerSettingsError, trigger_settings
+
+    try:
+        program = trigger_settings(arguments.program)
+    except TriggerSettingsError as error:
+        raise CommandError(f"--program: {error}") from None
+    if arguments.metric and arguments.metric != program.metric:
+        raise CommandError(
+            f"--program {program.name} surveys {program.metric}, not {arguments.metric}"
+        )
+    return program.metric
+
+
 def run(stack: Stack, arguments: argparse.Namespace) -> int:
     from cli.report_html import write_html_report
     from surveys.usecases.report import ReportStage, survey_report, surveys_to_read
 
     now = datetime.now(UTC)
     since = parse_since(arguments.since, now)
+    with stack.as_admin():
+        metric = _metric(arguments)
     try:
         with stack.as_admin(), Progress("Surveys read", surveys_to_read(), "surveys") as progress:
 
@@ -273,7 +310,7 @@ def run(stack: Stack, arguments: argparse.Namespace) -> int:
                     progress.next_stage("Ratings read", total)
                 progress.update(done, total)
 
-            report = survey_report(arguments.metric, since, now, progress=show)
+            report = survey_report(metric, since, now, progress=show, program=arguments.program)
     except KeyboardInterrupt:
         tell("\nReport stopped by Ctrl-C: a report only reads, so nothing changed or was written.")
         return ExitCode.INTERRUPTED

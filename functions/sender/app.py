@@ -62,7 +62,7 @@ def sending_guard() -> SendingGuard:
     data_keyword_argument="request", config=idempotency, persistence_store=persistence
 )
 def send_once(request: SurveyRequest) -> dict[str, Any]:
-    trigger = trigger_settings(request.metric)
+    trigger = trigger_settings(request.program_name)
     common: dict[str, Any] = {
         "customers": kustomer_client(),
         "mailer": mailer(),

@@ -89,6 +89,10 @@ class SeedSummary:
     teams: list[str] = field(default_factory=list)
     # user id -> the id of the team the user's conversations are assigned to
     team_of_user: dict[str, str] = field(default_factory=dict)
+    # Brand name -> id: the org runs two brands; every third eligible conversation is Globex's.
+    brands: dict[str, str] = field(default_factory=dict)
+    # conversation id -> its brand's name
+    brand_of: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ INELIGIBLE_CASES = (
     # Beyond Kustomer's two-year search window, so no search returns it.
     _IneligibleCase("updated 800 days ago", "done", ("email",), timedelta(days=800)),
 )
+BRANDS = ("Acme", "Globex")
 ELIGIBLE_QUIET_MIN = timedelta(hours=49)
 ELIGIBLE_QUIET_MAX = timedelta(days=10)
 
@@ -128,6 +133,8 @@ def seed_demo(
         for index, user_id in enumerate(summary.users)
     }
     brand_id = _object_id(rng)
+    # Drawn from a generator of its own, so the rest of the seeded data stays as it was.
+    summary.brands = {BRANDS[0]: brand_id, BRANDS[1]: _object_id(random.Random(brand_id))}
     email_queue_id = _object_id(rng)
     tag_ids = [_object_id(rng) for _ in range(3)]
     for tag_id, name in zip(tag_ids, ("vip", "billing", "follow-up"), strict=True):
@@ -135,7 +142,11 @@ def seed_demo(
     used_emails: set[str] = set()
 
     def conversation(
-        status: str, channels: tuple[str, ...], quiet_for: timedelta, email: bool
+        status: str,
+        channels: tuple[str, ...],
+        quiet_for: timedelta,
+        email: bool,
+        brand: str = brand_id,
     ) -> str:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         emails = [_unique_email(first, last, rng, used_emails)] if email else []
@@ -159,18 +170,21 @@ def seed_demo(
             assigned_team_ids=[summary.team_of_user[agent]],
             subject=rng.choice(SUBJECTS).format(number=rng.randint(10_000, 99_999)),
             tags=rng.sample(tag_ids, rng.randint(0, 2)),
-            brand_id=brand_id,
+            brand_id=brand,
             queue_id=email_queue_id if "email" in channels else None,
             message_count=rng.randint(2, 9),
         )
 
-    for _ in range(eligible):
+    for index in range(eligible):
         quiet_seconds = rng.uniform(
             ELIGIBLE_QUIET_MIN.total_seconds(), ELIGIBLE_QUIET_MAX.total_seconds()
         )
-        summary.eligible.append(
-            conversation("done", ("email",), timedelta(seconds=quiet_seconds), email=True)
+        brand = BRANDS[1 if index % 3 == 1 else 0]
+        conversation_id = conversation(
+            "done", ("email",), timedelta(seconds=quiet_seconds), True, summary.brands[brand]
         )
+        summary.eligible.append(conversation_id)
+        summary.brand_of[conversation_id] = brand
     for case in INELIGIBLE_CASES:
         conversation_id = conversation(case.status, case.channels, case.quiet_for, email=True)
         summary.ineligible[conversation_id] = case.reason

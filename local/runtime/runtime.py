@@ -287,23 +287,33 @@ class LocalRuntime:
         )
 
     def set_trigger(
-        self, metric: str, *, active: bool = True, now: datetime | None = None, **changes: Any
+        self,
+        program: str,
+        *,
+        active: bool = True,
+        now: datetime | None = None,
+        metric: str | None = None,
+        **changes: Any,
     ) -> Any:
-        """What `surveys trigger set/activate` does, for the demo and the tests."""
+        """What `surveys trigger set/activate` does, for the demo and the tests; with `metric`,
+        what `surveys trigger create PROGRAM --metric METRIC` does first."""
         with self.stack().as_admin():
             # Imported here, not at the top: the shared layer's Logger must first be created
             # inside an environment that sets its level, as it is in Lambda.
             from surveys.usecases.triggers import (
                 activate_trigger,
                 change_trigger,
+                create_program,
                 deactivate_trigger,
             )
 
-            if changes:
-                change_trigger(metric, changes)
+            if metric is not None:
+                create_program(program, metric, changes)
+            elif changes:
+                change_trigger(program, changes)
             if active:
-                return activate_trigger(metric, now or datetime.now(UTC))
-            return deactivate_trigger(metric)
+                return activate_trigger(program, now or datetime.now(UTC))
+            return deactivate_trigger(program)
 
     def import_agents(self) -> Any:
         """What `surveys connect` (and `agents sync`) does with Kustomer's users and teams, so

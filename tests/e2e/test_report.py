@@ -107,11 +107,12 @@ def test_the_demo_ends_with_a_report_whose_numbers_match_the_answers_given(demo:
     for score in range(1, 8):
         count = scores.count(score)
         assert re.search(rf"^\s+{score}  .+?\s{{2,}}{count}\s+{100 * count / n:.0f}%", report, re.M)
-    # One row per agent: name, sent, rated, response, score, % positive, neutral, negative.
-    agents = report.split("By agent", 1)[1].strip().split("\n\n", 1)[0].splitlines()[1:]
-    assert len(agents) >= 2
-    assert sum(int(line.split()[-7]) for line in agents) == sent
-    assert sum(int(line.split()[-6]) for line in agents) == n
+    # One row per program (one per brand): name, sent, rated, response, score, % positive,
+    # neutral, negative.
+    programs = report.split("By program", 1)[1].strip().split("\n\n", 1)[0].splitlines()[1:]
+    assert [line.split()[0] for line in programs] == ["ces", "ces-globex"]
+    assert sum(int(line.split()[-7]) for line in programs) == sent
+    assert sum(int(line.split()[-6]) for line in programs) == n
     assert demo.stdout.rstrip().splitlines()[-1].startswith("Demo OK")
 
 
@@ -140,6 +141,7 @@ def test_the_html_report_opens_in_a_browser_with_its_charts_and_agents(demo: Dem
             week_bars = page.locator("#trend rect").count()
             score_bars = page.locator("#distribution rect").count()
             agents = page.locator("#agents tbody tr").all_inner_texts()
+            programs = page.locator("#programs tbody tr").all_inner_texts()
             distribution = page.locator("#distribution").bounding_box()
         finally:
             browser.close()
@@ -152,6 +154,7 @@ def test_the_html_report_opens_in_a_browser_with_its_charts_and_agents(demo: Dem
     assert week_bars >= 5  # every week of the last 30 days
     assert score_bars == 7  # one per score of the CES scale
     assert len(agents) >= 2 and all("%" in row for row in agents)
+    assert [row.split()[0] for row in programs] == ["ces", "ces-globex"]
     assert distribution is not None and distribution["width"] >= 700
     width, height = _png_size(screenshot)
     assert width == 1000

@@ -211,7 +211,7 @@ def test_local_needs_no_file_argument_and_another_file_can_be_named(served: Serv
     )
 
     assert by_variable.returncode == 0, by_variable.stderr
-    assert "Customer Effort Score (ces) trigger" in by_variable.stdout
+    assert "ces: a Customer Effort Score (ces) program" in by_variable.stdout
     assert by_argument.returncode == 0, by_argument.stderr
     assert by_argument.stdout == by_variable.stdout
     assert missing.returncode == 2
@@ -298,7 +298,7 @@ def test_report_prints_json_and_csv_counting_what_the_table_holds(served: Served
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (("trigger", "show", "xps"), "invalid choice: 'xps'"),
+        (("trigger", "show", "xps"), "no program named 'xps'"),
         (("report", "--since", "yesterday"), "--since 'yesterday': give 48h, 30d, 12w"),
         (("trigger", "set", "ces", "delay_hours=0"), "greater than or equal to 1"),
     ],
@@ -385,7 +385,7 @@ def test_deactivating_asks_first_and_a_no_leaves_the_trigger_active(served: Serv
     declined = served.terminal("trigger", "deactivate", "ces", answers={CONFIRM: "\n"})
 
     assert declined.wait() == 2
-    assert "The ces trigger will be deactivated" in declined.output
+    assert "The ces program will be deactivated" in declined.output
     assert "surveys wait on the survey queue" in declined.output
     assert served.trigger_active("ces")
     scripted = served.surveys("trigger", "deactivate", "ces")

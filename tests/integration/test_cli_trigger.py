@@ -53,9 +53,9 @@ def test_set_activate_and_deactivate(
         )
         == 0
     )
-    assert "csat trigger updated (inactive)" in capsys.readouterr().out
+    assert "csat program updated (inactive)" in capsys.readouterr().out
     assert main([*local_stack, "trigger", "activate", "csat", "--yes"]) == 0
-    assert "csat trigger activated (active)" in capsys.readouterr().out
+    assert "csat program activated (active)" in capsys.readouterr().out
 
     shown = _show(local_stack, capsys)
     assert shown["active"] is True

@@ -169,7 +169,7 @@ def test_one_reminder_goes_out_after_three_days_with_the_same_links_and_is_answe
 ) -> None:
     sent = _send_one(simulator, runtime)
     assert _remind(runtime, 2)["reminders"] == [
-        {"metric": "ces", "queued": 0, "dropped": 0, "stopped_because": None}
+        {"metric": "ces", "program": "ces", "queued": 0, "dropped": 0, "stopped_because": None}
     ]
     assert not _reminders(runtime)
 

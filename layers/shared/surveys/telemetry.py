@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from surveys.usecases.pages import VoteOutcome
     from surveys.usecases.reconcile import ReconcileReport
     from surveys.usecases.reminders import ReminderSweep
-    from surveys.usecases.scan import ScanReport
+    from surveys.usecases.scan_report import ScanReport
     from surveys.usecases.send_survey import SendOutcome
     from surveys.usecases.write_back import WritebackOutcome
 

@@ -18,6 +18,9 @@ class SurveyRequest(BaseModel):
     conversation_id: str = Field(min_length=1)
     customer_id: str = Field(min_length=1)
     metric: str = Field(min_length=1)
+    # The program that surveys the conversation; None on requests an earlier version queued,
+    # whose program is the metric's own.
+    program: str | None = None
     assigned_user_id: str | None = None
     # The conversation's first assigned team, for reports by team.
     assigned_team_id: str | None = None
@@ -26,3 +29,7 @@ class SurveyRequest(BaseModel):
     deferrals: int = Field(default=0, ge=0)
     # Part of the idempotency key too: a reminder is another delivery than its survey's.
     kind: RequestKind = "survey"
+
+    @property
+    def program_name(self) -> str:
+        return self.program or self.metric

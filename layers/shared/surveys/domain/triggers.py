@@ -1,9 +1,11 @@
-"""Trigger settings: per metric, when a survey goes out, to whom, and what it says."""
+"""Trigger settings: per survey program (a metric's trigger for one audience), when a survey
+goes out, to whom, and what it says."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -11,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from surveys.domain import i18n
 from surveys.domain.branding import DEFAULT_BRAND_COLOR, brand_color_problem
 from surveys.domain.conversations import TriggerRules
-from surveys.domain.metrics import Metric, metric_by_key
+from surveys.domain.metrics import METRICS, Metric, metric_by_key
 from surveys.domain.reasons import DEFAULT_REASONS, Reason, ReasonSettingError, parse_reasons
 
 # How long a survey link may accept an answer at most; the link-signing keys are kept for it.
@@ -40,6 +42,8 @@ _TAG_NAME = re.compile(r"^[^,\r\n<>]{1,64}$")
 _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 # An https URL without quotes, spaces or angle brackets: it goes into an <img src> as it is.
 _LOGO_URL = re.compile(r"^https://[^\s\"'<>]+$")
+# A program's name: what the admin types (`surveys trigger show NAME`), and a store key.
+_PROGRAM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
 class SendWindow(BaseModel):
@@ -97,10 +101,13 @@ def _is_zone(name: str) -> bool:
 
 
 class TriggerSettings(BaseModel):
-    """Everything an admin can set for one metric's trigger; validated on every change."""
+    """Everything an admin can set for one survey program; validated on every change. Each
+    metric has a program of its own name (`ces`, `csat`, `nps`: the one trigger per metric of
+    earlier versions, whose stored settings have no name); others are created by the admin."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
+    name: str
     metric: str
     active: bool = False
     activated_at: datetime | None = None
@@ -139,6 +146,23 @@ class TriggerSettings(BaseModel):
     reminder_after_days: int = Field(default=3, ge=0, le=30)
     reminder_subject: str | None = Field(default=None, min_length=1, max_length=150)
     reminder_intro_text: str | None = Field(default=None, min_length=1, max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("name") and data.get("metric"):
+            return {**data, "name": data["metric"]}
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _program_name(cls, value: str) -> str:
+        if not _PROGRAM_NAME.match(value):
+            raise ValueError(
+                f"program name {value!r}: 1 to 40 lowercase letters, digits or hyphens, "
+                "starting with a letter (e.g. ces-globex)"
+            )
+        return value
 
     @field_validator("metric")
     @classmethod
@@ -251,6 +275,10 @@ class TriggerSettings(BaseModel):
             both = set(getattr(self, f"include_{kind}")) & set(getattr(self, f"exclude_{kind}"))
             if both:
                 raise ValueError(f"{', '.join(sorted(both))} both included and excluded in {kind}")
+        if self.name in METRICS and self.name != self.metric:
+            raise ValueError(
+                f"the program named {self.name} surveys {self.name}, not {self.metric}"
+            )
         if self.active and self.activated_at is None:
             raise ValueError("an active trigger needs its activation time")
         return self

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from surveys.adapters.store.ratings import find_rating
 from surveys.domain.metrics import metric_by_key
 from surveys.observability import logger
-from surveys.usecases.triggers import trigger_settings
+from surveys.usecases.triggers import reason_labels
 
 
 class Notifier(Protocol):
@@ -42,7 +42,7 @@ def compose_alert(detail: dict[str, Any], comment: str | None) -> tuple[str, str
     """The alert's subject and plain-text body, in English like the notes in Kustomer."""
     metric = metric_by_key(str(detail["metric"]))
     score = int(detail["score"])
-    labels = {reason.id: reason.label for reason in trigger_settings(metric.key).reason_options}
+    labels = reason_labels(metric.key)
     reasons = [labels.get(reason, reason) for reason in detail.get("reasons") or []]
     changed = detail.get("previousScore") is not None
     subject = (

@@ -25,10 +25,9 @@ from surveys.adapters.kustomer.permissions import (
 from surveys.adapters.kustomer.resources import ApiKeyIdentity
 from surveys.adapters.secrets import store_secret
 from surveys.config import settings
-from surveys.domain.metrics import METRICS
 from surveys.observability import logger
 from surveys.usecases.agents import AgentSyncReport, sync_agents
-from surveys.usecases.triggers import trigger_settings
+from surveys.usecases.triggers import all_programs
 
 # The role set docs/admin.md asks the admin for, as Nicereply's Kustomer integration does; it covers
 # every call the system makes.
@@ -69,14 +68,14 @@ def api_base_for(org_url: str | None, deployed_org_url: str) -> str:
 
 def survey_attributes() -> dict[str, str]:
     """Name -> display name of the conversation custom attributes the writeback sets: per
-    metric, a number for the score, a text for the comment and one for the reasons' ids, named
-    as the trigger says."""
-    wanted = {}
-    for metric_key in METRICS:
-        trigger = trigger_settings(metric_key)
-        wanted[trigger.score_attribute_name()] = f"{metric_key.upper()} score"
-        wanted[trigger.comment_attribute_name()] = f"{metric_key.upper()} comment"
-        wanted[trigger.reason_attribute_name()] = f"{metric_key.upper()} reasons"
+    program, a number for the score, a text for the comment and one for the reasons' ids, named
+    as the program says (programs of one metric usually share them)."""
+    wanted: dict[str, str] = {}
+    for trigger in all_programs():
+        metric_key = trigger.metric
+        wanted.setdefault(trigger.score_attribute_name(), f"{metric_key.upper()} score")
+        wanted.setdefault(trigger.comment_attribute_name(), f"{metric_key.upper()} comment")
+        wanted.setdefault(trigger.reason_attribute_name(), f"{metric_key.upper()} reasons")
     return wanted
 
 

@@ -59,7 +59,7 @@ def _open_survey(
     token: str, link_keys: LinkKeys, now: datetime, fallback_language: str
 ) -> tuple[SurveyItem, TriggerSettings]:
     survey = open_survey_link(token, link_keys, now, TokenPurpose.RATE, fallback_language)
-    return survey, trigger_settings(survey.metric)
+    return survey, trigger_settings(survey.program_name)
 
 
 def _language(survey: SurveyItem, trigger: TriggerSettings) -> str:

@@ -17,13 +17,13 @@ from datetime import datetime
 from itertools import islice
 from typing import Protocol
 
-from surveys.adapters.store.surveys import (
-    SurveyItem,
+from surveys.adapters.store.survey_reminders import (
     cancel_reminder,
     find_surveys,
     record_reminder_queued,
     survey_ids_due_a_reminder,
 )
+from surveys.adapters.store.surveys import SurveyItem
 from surveys.domain.reminders import reminder_refusal
 from surveys.domain.survey_request import SurveyRequest
 from surveys.domain.triggers import TriggerSettings
@@ -40,6 +40,7 @@ class RequestQueue(Protocol):
 @dataclass
 class ReminderSweep:
     metric: str
+    program: str
     queued: int = 0
     dropped: int = 0
     stopped_because: str | None = None
@@ -56,6 +57,7 @@ def reminder_request(survey: SurveyItem) -> SurveyRequest:
         conversation_id=survey.conversation_id,
         customer_id=survey.customer_id,
         metric=survey.metric,
+        program=survey.program_name,
         assigned_user_id=survey.assigned_user_id,
         assigned_team_id=survey.assigned_team_id,
         kind="reminder",
@@ -69,10 +71,10 @@ def queue_due_reminders(
     now: datetime,
     time_left: Callable[[], float],
 ) -> ReminderSweep:
-    sweep = ReminderSweep(trigger.metric)
+    sweep = ReminderSweep(trigger.metric, trigger.name)
     if not trigger.active or not trigger.reminder_after_days:
         return sweep
-    due = survey_ids_due_a_reminder(trigger.metric, now - trigger.reminder_delay)
+    due = survey_ids_due_a_reminder(trigger.name, now - trigger.reminder_delay)
     for batch in _batches(due):
         if time_left() < TIME_RESERVE_SECONDS:
             sweep.stopped_because = "time nearly up; the next scan goes on"
@@ -97,6 +99,6 @@ def queue_due_reminders(
     if sweep.queued or sweep.dropped:
         logger.info(
             "Reminders swept",
-            extra={"metric": trigger.metric, "queued": sweep.queued, "dropped": sweep.dropped},
+            extra={"program": trigger.name, "queued": sweep.queued, "dropped": sweep.dropped},
         )
     return sweep

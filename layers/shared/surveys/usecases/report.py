@@ -1,5 +1,6 @@
-"""Report: how the ratings of the surveys sent in a period add up, overall, per agent, per team
-and per week; what went wrong in the negative ones, by reason; and what the reminders brought.
+"""Report: how the ratings of the surveys sent in a period add up, overall, per agent, per team,
+per program and per week (of one metric, or of one of its programs); what went wrong in the
+negative ones, by reason; and what the reminders brought.
 
 A survey counts in the period it was sent, and with its latest rating: the response rate of a
 week is then the share of that week's surveys that were answered, whenever the answer came.
@@ -18,7 +19,7 @@ from surveys.adapters.store.state import all_agents, all_teams
 from surveys.adapters.store.surveys import sent_surveys, surveys_in_table
 from surveys.domain.metrics import Metric, Sentiment, metric_by_key
 from surveys.domain.scoring import ScoreSummary
-from surveys.usecases.triggers import trigger_settings
+from surveys.usecases.triggers import reason_labels, trigger_settings
 
 UNASSIGNED = "(no agent)"
 NO_TEAM = "(no team)"
@@ -35,6 +36,7 @@ class SentSurvey:
     team: str
     score: int | None
     reasons: tuple[str, ...] = ()
+    program: str = ""
     reminded_at: datetime | None = None
     # When the recipient first answered.
     rated_at: datetime | None = None
@@ -78,6 +80,7 @@ class SurveyReport:
     overall: ScoreSummary
     by_agent: tuple[Group, ...]
     by_team: tuple[Group, ...]
+    by_program: tuple[Group, ...]
     # Every week of the period, oldest first, also those without a survey: a trend shows gaps.
     by_week: tuple[Group, ...]
     # The reasons as columns, (id, English label), the trigger's first, then any others found.
@@ -85,7 +88,10 @@ class SurveyReport:
     reasons_overall: ReasonCounts = ReasonCounts("all", 0, {})
     reasons_by_agent: tuple[ReasonCounts, ...] = ()
     reasons_by_team: tuple[ReasonCounts, ...] = ()
+    reasons_by_program: tuple[ReasonCounts, ...] = ()
     reminders: Reminders = Reminders(0, 0)
+    # The one program reported on, or None: all of the metric's.
+    program: str | None = None
 
 
 def week_of(moment: datetime) -> date:
@@ -140,14 +146,21 @@ def build_report(
     until: datetime,
     surveys: Iterable[SentSurvey],
     offered_reasons: tuple[tuple[str, str], ...] = (),
+    program: str | None = None,
 ) -> SurveyReport:
-    included = [survey for survey in surveys if since <= survey.sent_at <= until]
+    included = [
+        survey
+        for survey in surveys
+        if since <= survey.sent_at <= until and program in (None, survey.program)
+    ]
     per_agent: dict[str, list[SentSurvey]] = defaultdict(list)
     per_team: dict[str, list[SentSurvey]] = defaultdict(list)
+    per_program: dict[str, list[SentSurvey]] = defaultdict(list)
     per_week: dict[date, list[SentSurvey]] = defaultdict(list)
     for survey in included:
         per_agent[survey.agent].append(survey)
         per_team[survey.team].append(survey)
+        per_program[survey.program].append(survey)
         per_week[week_of(survey.sent_at)].append(survey)
     weeks = []
     week = week_of(since)
@@ -161,6 +174,7 @@ def build_report(
         overall=_summary(metric, included),
         by_agent=_by_label(metric, per_agent, UNASSIGNED),
         by_team=_by_label(metric, per_team, NO_TEAM),
+        by_program=_by_label(metric, per_program, ""),
         by_week=tuple(Group(week.isoformat(), _summary(metric, per_week[week])) for week in weeks),
         reasons=_reason_columns(offered_reasons, included),
         reasons_overall=_reason_counts(metric, "all", included),
@@ -171,10 +185,14 @@ def build_report(
         reasons_by_team=tuple(
             _reason_counts(metric, label, per_team[label]) for label in _ordered(per_team, NO_TEAM)
         ),
+        reasons_by_program=tuple(
+            _reason_counts(metric, label, per_program[label]) for label in _ordered(per_program, "")
+        ),
         reminders=Reminders(
             sent=sum(survey.reminded_at is not None for survey in included),
             answered_after=sum(survey.answered_after_reminder for survey in included),
         ),
+        program=program,
     )
 
 
@@ -215,26 +233,31 @@ def survey_report(
     since: datetime,
     until: datetime,
     progress: Callable[[ReportStage, int, int | None], None] = _ignore,
+    program: str | None = None,
 ) -> SurveyReport:
-    """Read the surveys sent in the period and their ratings, and add them up. `progress` gets
-    each stage's count so far, and its total when known (the surveys' is not: see
-    `surveys_to_read`)."""
+    """Read the surveys sent in the period and their ratings, and add them up: those of one
+    program, or of every program of the metric. `progress` gets each stage's count so far, and
+    its total when known (the surveys' is not: see `surveys_to_read`)."""
     metric = metric_by_key(metric_key)
-    sent = list(
-        sent_surveys(
+    sent = [
+        item
+        for item in sent_surveys(
             metric.key,
             since,
             until,
             scanned=lambda scanned: progress(ReportStage.SURVEYS, scanned, None),
         )
-    )
+        if program in (None, item.program_name)
+    ]
     ratings = _latest_ratings([item.survey_id for item in sent], progress)
     # Surveys keep the agent's and team's names from when they were sent; older ones may only
     # have the ids.
     imported_agents = {agent.user_id: agent.name for agent in all_agents()}
     imported_teams = {team.team_id: team.name for team in all_teams()}
-    offered = tuple(
-        (reason.id, reason.label) for reason in trigger_settings(metric.key).reason_options
+    offered = (
+        tuple((reason.id, reason.label) for reason in trigger_settings(program).reason_options)
+        if program
+        else tuple(reason_labels(metric.key).items())
     )
     return build_report(
         metric,
@@ -254,6 +277,7 @@ def survey_report(
                 or NO_TEAM,
                 score=int(rating.score) if rating else None,
                 reasons=tuple(rating.reasons or ()) if rating else (),
+                program=item.program_name,
                 reminded_at=item.reminder_sent_at,
                 rated_at=rating.rated_at if rating else None,
             )
@@ -262,4 +286,5 @@ def survey_report(
             for rating in [ratings.get(item.survey_id)]
         ),
         offered,
+        program,
     )

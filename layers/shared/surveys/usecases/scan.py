@@ -16,21 +16,24 @@ moves past it:
 
 Progress is saved after every request, so a run short of time (or of rate limit) stops cleanly
 and the next one resumes where it stopped. A survey id is derived from the conversation and
-metric, so a conversation read twice is queued once.
+metric, so a conversation read twice, or by two programs, is queued once.
+
+Each program scans on its own watermark. The programs of a run take turns, one request each
+(`scan_programs`): a program with a long backlog gets no more of the run's time, nor of the
+Kustomer rate-limit share, than any other that has work too.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from surveys.adapters.kustomer.errors import KustomerBusyError, KustomerUnavailableError
 from surveys.adapters.kustomer.queries import due_conversations_query
 from surveys.adapters.kustomer.resources import ConversationPage
-from surveys.adapters.store.state import (
+from surveys.adapters.store.programs import (
     ScanStateItem,
     find_scan_state,
     new_scan_state,
@@ -49,6 +52,7 @@ from surveys.domain.scan_window import (
 )
 from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
+from surveys.usecases.scan_report import ScanReport
 from surveys.usecases.survey_requests import SurveyQueue, queue_surveys_for
 
 # The most results a search page holds (developer.kustomer.com/docs/concepts/search): the fewest
@@ -63,43 +67,14 @@ SECONDS_NEEDED_PER_PAGE = 30.0
 MAX_PROBES = 30
 
 
+# One request of a scan: the run pauses before it (so programs take turns), and gets its result.
+Step = Generator[None, None, ConversationPage]
+
+
 class ConversationSearch(Protocol):
     def search_conversations(
         self, query: dict[str, Any], page: int, page_size: int
     ) -> ConversationPage: ...
-
-
-@dataclass
-class ScanReport:
-    metric: str
-    since: datetime
-    until: datetime
-    pages: int = 0
-    conversations_seen: int = 0
-    queued: int = 0
-    already_surveyed: int = 0
-    not_eligible: Counter[str] = field(default_factory=Counter)
-    # Windows split in two because reading one whole would page past Kustomer's last page.
-    windows_split: int = 0
-    # Whether the results came oldest first; None when no page could tell.
-    results_in_order: bool | None = None
-    complete: bool = False
-    stopped_because: str | None = None
-    # Stopped because Kustomer failed, not for time or its rate limit (which resume on their own).
-    failed: bool = False
-    # Where the scan stopped, as the age of the oldest due conversation it has not reached.
-    lag_seconds: float = 0.0
-
-    def as_json(self) -> dict[str, Any]:
-        """The report as Lambda can return it and a log line can hold it: times as ISO text.
-        `not_eligible` is copied as a plain dict: asdict rebuilds a Counter from its items, which
-        counts (reason, n) pairs as keys that JSON cannot hold, and the log line was lost."""
-        return {
-            **asdict(self),
-            "not_eligible": dict(self.not_eligible),
-            "since": self.since.isoformat(),
-            "until": self.until.isoformat(),
-        }
 
 
 class _Stop(Exception):
@@ -107,11 +82,12 @@ class _Stop(Exception):
 
 
 class _Scan:
-    """One run of the scan: the windows left to read, read one request at a time."""
+    """One run of a program's scan: the windows left to read, read one request at a time."""
 
     def __init__(
         self,
         trigger: TriggerSettings,
+        competing: Sequence[TriggerSettings],
         state: ScanStateItem,
         *,
         kustomer: ConversationSearch,
@@ -121,6 +97,7 @@ class _Scan:
         page_size: int,
         last_page: int,
     ) -> None:
+        self._program, self._competing = trigger, competing
         self._metric, self._rules = trigger.metric_definition, trigger.rules
         self._state = state
         self._kustomer, self._queue = kustomer, queue
@@ -131,14 +108,17 @@ class _Scan:
         self.plan = _extended(
             scan_plan(state), state.watermark, self.until, reading_backwards=self.reverse_page > 0
         )
-        self.report = ScanReport(metric=self._metric.key, since=state.watermark, until=self.until)
+        self.report = ScanReport(
+            metric=self._metric.key, program=trigger.name, since=state.watermark, until=self.until
+        )
         # Whether the order was checked across two pages yet, in this run.
         self._order_confirmed = False
 
-    def run(self) -> ScanReport:
+    def steps(self) -> Iterator[None]:
+        """The run, paused before every request; the report is complete when it ends."""
         try:
             while self.plan:
-                self._read(self.plan[0])
+                yield from self._read(self.plan[0])
             self._state.last_complete_at = self._now
             self.report.complete = True
         except _Stop:
@@ -148,33 +128,32 @@ class _Scan:
         self.report.lag_seconds = scan_lag(
             self._state.watermark, self._now, self._rules.quiet_period
         ).total_seconds()
-        return self.report
 
     # --- reading a window ------------------------------------------------------------------
 
-    def _read(self, window: ScanWindow) -> None:
+    def _read(self, window: ScanWindow) -> Generator[None, None, None]:
         if self.reverse_page:
-            self._read_backwards(window, self.reverse_page)
+            yield from self._read_backwards(window, self.reverse_page)
             return
-        first = self._search(window, 1)
+        first = yield from self._search(window, 1)
         if not first.has_next:
             self._done(window)
             return
-        if self._in_order(window, first):
+        if (yield from self._in_order(window, first)):
             newest = max(conversation.updated_at for conversation in first.conversations)
             if window.since < newest <= window.until:
                 self._advance(window, newest)
                 return
-        self._read_whole(window, first)
+        yield from self._read_whole(window, first)
 
-    def _in_order(self, window: ScanWindow, first: ConversationPage) -> bool:
+    def _in_order(self, window: ScanWindow, first: ConversationPage) -> Generator[None, None, bool]:
         """Whether the results come oldest first: this page in itself and, once a run when the
         page is short, the second page after it (a short page can look ordered by chance)."""
         in_order = in_ascending_order([c.updated_at for c in first.conversations])
         if in_order and len(first.conversations) >= ORDER_PROOF:
             self._order_confirmed = True
         if in_order and not self._order_confirmed:
-            second = self._search(window, 2)
+            second = yield from self._search(window, 2)
             newest_first = max(c.updated_at for c in first.conversations)
             following = [newest_first, *(c.updated_at for c in second.conversations)]
             in_order = oldest_first(following) if len(following) > 1 else None
@@ -188,10 +167,12 @@ class _Scan:
             self.report.results_in_order = in_order
         return bool(in_order)
 
-    def _read_whole(self, window: ScanWindow, first: ConversationPage) -> None:
+    def _read_whole(
+        self, window: ScanWindow, first: ConversationPage
+    ) -> Generator[None, None, None]:
         """Find the window's last page, then read back to the first; split the window when it
         has more pages than a query may."""
-        last, sample = self._find_last_page(window, first)
+        last, sample = yield from self._find_last_page(window, first)
         if last is None:
             if window.since == window.until:
                 self.report.stopped_because = (
@@ -204,11 +185,11 @@ class _Scan:
             self.report.windows_split += 1
             self._save()
             return
-        self._read_backwards(window, last - 1)
+        yield from self._read_backwards(window, last - 1)
 
     def _find_last_page(
         self, window: ScanWindow, first: ConversationPage
-    ) -> tuple[int | None, list[datetime]]:
+    ) -> Generator[None, None, tuple[int | None, list[datetime]]]:
         """The window's last page, read (None when there are more than a query may have), and
         the updatedAt of every result seen on the way, for a split. Pages are probed doubling,
         then halving the gap: the fewest requests before reading back from the last."""
@@ -223,7 +204,7 @@ class _Scan:
             if page_number <= with_next:
                 # The results shrank under us: the last page with a next now has none.
                 page_number = with_next
-            page = self._search(window, page_number)
+            page = yield from self._search(window, page_number)
             sample += [c.updated_at for c in page.conversations]
             full = len(page.conversations) + len(page.unreadable) >= self._page_size
             if page.has_next or (page_number == self._page_cap and full):
@@ -241,12 +222,12 @@ class _Scan:
         # The results would not hold still: read the window as two smaller ones.
         return None, sample
 
-    def _read_backwards(self, window: ScanWindow, from_page: int) -> None:
+    def _read_backwards(self, window: ScanWindow, from_page: int) -> Generator[None, None, None]:
         """Pages `from_page` down to 1 of the window, right after its last page was read."""
         for page_number in range(from_page, 0, -1):
             self.reverse_page = page_number
             self._save()
-            self._search(window, page_number)
+            yield from self._search(window, page_number)
         self.reverse_page = 0
         self._done(window)
 
@@ -266,7 +247,8 @@ class _Scan:
 
     # --- one request -------------------------------------------------------------------------
 
-    def _search(self, window: ScanWindow, page_number: int) -> ConversationPage:
+    def _search(self, window: ScanWindow, page_number: int) -> Step:
+        yield
         if self._time_left() < SECONDS_NEEDED_PER_PAGE:
             self.report.stopped_because = "running out of time; the next scan resumes here"
             raise _Stop
@@ -288,7 +270,7 @@ class _Scan:
             self.report.not_eligible[reason] += 1
             logger.warning("Search result skipped", extra={"result": result, "reason": reason})
         queued = queue_surveys_for(
-            page.conversations, self._metric, self._rules, self._queue, self._now
+            page.conversations, self._program, self._competing, self._queue, self._now
         )
         self.report.queued += queued.queued
         self.report.already_surveyed += queued.already_surveyed
@@ -312,18 +294,58 @@ def _extended(
 
 
 def _load_or_start(trigger: TriggerSettings) -> ScanStateItem:
-    metric = trigger.metric_definition
-    state = find_scan_state(metric.key)
+    state = find_scan_state(trigger.name)
     if state is None:
         activated_at = trigger.activated_at or datetime.now(UTC)
         state = new_scan_state(
-            metric.key, activated_at, first_watermark(activated_at, trigger.delay, trigger.backfill)
+            trigger.name,
+            activated_at,
+            first_watermark(activated_at, trigger.delay, trigger.backfill),
         )
         logger.info(
             "Scanning activated",
-            extra={"metric": metric.key, "watermark": state.watermark.isoformat()},
+            extra={"program": trigger.name, "watermark": state.watermark.isoformat()},
         )
     return state
+
+
+def scan_programs(
+    programs: Sequence[TriggerSettings],
+    *,
+    kustomer: ConversationSearch,
+    queue: SurveyQueue,
+    now: datetime,
+    time_left: Callable[[], float],
+    page_size: int = DEFAULT_PAGE_SIZE,
+    last_page: int = LAST_SEARCH_PAGE,
+) -> list[ScanReport]:
+    """Queue a survey for every conversation that became due since each program's last scan.
+    `programs` are the active ones in the admin's order; they take turns, a request each, until
+    each is done or out of time. `page_size` and `last_page` are Kustomer's search limits (tests
+    lower them)."""
+    scans = [
+        _Scan(
+            program,
+            [other for other in programs if other.metric == program.metric],
+            _load_or_start(program),
+            kustomer=kustomer,
+            queue=queue,
+            now=now,
+            time_left=time_left,
+            page_size=page_size,
+            last_page=last_page,
+        )
+        for program in programs
+    ]
+    turns = deque(scan.steps() for scan in scans)
+    while turns:
+        steps = turns.popleft()
+        if next(steps, _FINISHED) is not _FINISHED:
+            turns.append(steps)
+    return [scan.report for scan in scans]
+
+
+_FINISHED = object()
 
 
 def scan_for_due_surveys(
@@ -336,16 +358,14 @@ def scan_for_due_surveys(
     page_size: int = DEFAULT_PAGE_SIZE,
     last_page: int = LAST_SEARCH_PAGE,
 ) -> ScanReport:
-    """Queue a survey for every conversation that became due since the last scan. `page_size`
-    and `last_page` are Kustomer's search limits (tests lower them)."""
-    state = _load_or_start(trigger)
-    return _Scan(
-        trigger,
-        state,
+    """One program's scan, alone (as if no other program were active)."""
+    (report,) = scan_programs(
+        [trigger],
         kustomer=kustomer,
         queue=queue,
         now=now,
         time_left=time_left,
         page_size=page_size,
         last_page=last_page,
-    ).run()
+    )
+    return report

@@ -17,13 +17,8 @@ from surveys.adapters.kustomer.errors import KustomerBusyError, KustomerNotFound
 from surveys.adapters.mailer import RecipientRejectedError
 from surveys.adapters.store.state import customer_contact_survey
 from surveys.adapters.store.suppressions import suppression_of
-from surveys.adapters.store.surveys import (
-    SurveyItem,
-    SurveyStatus,
-    cancel_reminder,
-    find_survey,
-    record_reminder_sent,
-)
+from surveys.adapters.store.survey_reminders import cancel_reminder, record_reminder_sent
+from surveys.adapters.store.surveys import SurveyItem, SurveyStatus, find_survey
 from surveys.domain.address_hash import address_hash
 from surveys.domain.branding import Branding
 from surveys.domain.events import reminder_event

@@ -1,21 +1,19 @@
-"""Survey requests: which conversations a scan found get a survey, queued once each."""
+"""Survey requests: which conversations a program's scan found get a survey from it, queued
+once each."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from surveys.adapters.store.surveys import existing_survey_ids, record_queued_survey
-from surveys.domain.conversations import (
-    Conversation,
-    TriggerRules,
-    survey_eligibility,
-    survey_id_for,
-)
-from surveys.domain.metrics import Metric
+from surveys.domain.conversations import Conversation, survey_eligibility, survey_id_for
+from surveys.domain.programs import winning_program
 from surveys.domain.survey_request import SurveyRequest
+from surveys.domain.triggers import TriggerSettings
 from surveys.observability import logger
 
 
@@ -33,25 +31,33 @@ class Queued:
 
 def queue_surveys_for(
     conversations: list[Conversation],
-    metric: Metric,
-    rules: TriggerRules,
+    program: TriggerSettings,
+    programs: Sequence[TriggerSettings],
     queue: SurveyQueue,
     now: datetime,
 ) -> Queued:
-    """Queue a survey for every conversation due one that has none yet, and record it."""
+    """Queue a survey from `program` for every conversation due one that has none yet, and
+    record it. `programs` are the metric's active programs, in the admin's order: a
+    conversation that a more specific one (or an earlier one as specific) covers is left to
+    it."""
     outcome = Queued()
     requests = []
     for conversation in conversations:
-        decision = survey_eligibility(conversation, now, rules)
+        decision = survey_eligibility(conversation, now, program.rules)
         if not decision.eligible or conversation.customer_id is None:
             outcome.not_eligible[decision.reason] += 1
             continue
+        winner = winning_program(conversation, programs)
+        if winner is not None and winner.name != program.name:
+            outcome.not_eligible[f"program {winner.name} surveys it"] += 1
+            continue
         requests.append(
             SurveyRequest(
-                survey_id=survey_id_for(conversation.id, metric.key),
+                survey_id=survey_id_for(conversation.id, program.metric),
                 conversation_id=conversation.id,
                 customer_id=conversation.customer_id,
-                metric=metric.key,
+                metric=program.metric,
+                program=program.name,
                 assigned_user_id=next(iter(conversation.assigned_user_ids), None),
                 assigned_team_id=next(iter(conversation.assigned_team_ids), None),
             )

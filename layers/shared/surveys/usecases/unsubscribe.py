@@ -62,7 +62,7 @@ def _open(token: str, link_keys: LinkKeys, now: datetime, fallback_language: str
     link = verified_link(token, link_keys, now, TokenPurpose.UNSUBSCRIBE, fallback_language)
     survey = find_survey(link.survey_id)
     if survey is not None and survey.status == SurveyStatus.SENT.value and survey.recipient:
-        trigger = trigger_settings(survey.metric)
+        trigger = trigger_settings(survey.program_name)
         language = survey.language or trigger.language
         return _Unsubscribing(link.survey_id, survey, survey.recipient, trigger, language)
     metric = metric_key_of(link.survey_id)

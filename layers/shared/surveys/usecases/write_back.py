@@ -305,7 +305,7 @@ def _write(
     if written >= latest.version:
         # Another writer finished between our first read and taking the lease.
         return WritebackOutcome(survey.survey_id, "already written", written)
-    trigger = trigger_settings(latest.metric)
+    trigger = trigger_settings(survey.program_name)
     log_keys = {
         "survey_id": survey.survey_id,
         "conversation_id": latest.conversation_id,

@@ -1,6 +1,7 @@
 """The state table: what the system keeps besides surveys and ratings, one kind per key
-prefix: scan progress, trigger settings, imported agents and teams, and the survey-fatigue
-claims on customers."""
+prefix: imported agents and teams, the survey-fatigue claims on customers and the sender's
+pause here; the survey programs (trigger settings, their order, scan progress) in
+`programs.py`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,10 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
-    ListAttribute,
-    MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
-    VersionAttribute,
 )
 from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
@@ -26,46 +24,7 @@ from surveys.adapters.store.tables import (
     region,
     retention_deadline,
 )
-from surveys.domain.metrics import METRICS
 from surveys.domain.reputation import Reputation
-from surveys.domain.scan_window import ScanWindow
-
-
-class WindowEntry(MapAttribute[str, object]):
-    since = UTCDateTimeAttribute()
-    until = UTCDateTimeAttribute()
-
-
-class ScanStateItem(Model):
-    """Per metric: when scanning started and how far through history it has come."""
-
-    class Meta:
-        table_name = TableName("state_table")
-        region = region()
-
-    key = UnicodeAttribute(hash_key=True)
-    activated_at = UTCDateTimeAttribute()
-    # Every conversation last updated before it has been read; the scan goes on from here.
-    watermark = UTCDateTimeAttribute()
-    # The windows of updatedAt still to be read whole, oldest first, the first starting at the
-    # watermark: a window too big for one query is split in parts.
-    windows = ListAttribute(of=WindowEntry, null=True)
-    # Reading the first window back to front, page by page: the next page to read; 0 when not.
-    reverse_page = NumberAttribute(default=0)
-    last_scan_at = UTCDateTimeAttribute(null=True)
-    last_complete_at = UTCDateTimeAttribute(null=True)
-
-
-class TriggerItem(Model):
-    """A metric's trigger settings, as validated JSON; `version` refuses lost updates."""
-
-    class Meta:
-        table_name = TableName("state_table")
-        region = region()
-
-    key = UnicodeAttribute(hash_key=True)
-    settings = UnicodeAttribute()
-    version = VersionAttribute()
 
 
 class AgentItem(Model):
@@ -107,76 +66,6 @@ class CustomerContactItem(Model):
     last_surveyed_at = UTCDateTimeAttribute()
     # Deleted with the survey that made the claim.
     retain_until = TTLAttribute(null=True)
-
-
-# --- scan progress -------------------------------------------------------------------------------
-
-
-def _scan_state_key(metric_key: str) -> str:
-    return f"scan#{metric_key}"
-
-
-def find_scan_state(metric_key: str) -> ScanStateItem | None:
-    return get_or_none(ScanStateItem, _scan_state_key(metric_key))
-
-
-def new_scan_state(metric_key: str, activated_at: datetime, watermark: datetime) -> ScanStateItem:
-    """A metric's scan from its start; saved with its first progress."""
-    return ScanStateItem(
-        _scan_state_key(metric_key), activated_at=activated_at, watermark=watermark
-    )
-
-
-def scan_plan(state: ScanStateItem) -> list[ScanWindow]:
-    """The windows the last scan left to read, oldest first."""
-    return [ScanWindow(entry.since, entry.until) for entry in state.windows or []]
-
-
-def save_scan_progress(state: ScanStateItem, plan: list[ScanWindow], reverse_page: int) -> None:
-    """What is left to read: the watermark moves to the start of the first window left (past a
-    window only once it was read whole)."""
-    if plan:
-        state.watermark = plan[0].since
-    state.windows = [WindowEntry(since=window.since, until=window.until) for window in plan]
-    state.reverse_page = reverse_page
-    state.save()
-
-
-def forget_scan_state(metric_key: str) -> None:
-    """The next scan of the metric starts afresh, from its activation."""
-    state = find_scan_state(metric_key)
-    if state is not None:
-        state.delete()
-
-
-# --- trigger settings -----------------------------------------------------------------------
-
-
-def _trigger_key(metric_key: str) -> str:
-    return f"trigger#{metric_key}"
-
-
-def find_trigger(metric_key: str) -> TriggerItem | None:
-    return get_or_none(TriggerItem, _trigger_key(metric_key))
-
-
-def all_triggers() -> list[TriggerItem]:
-    keys = [_trigger_key(metric) for metric in METRICS]
-    return sorted(TriggerItem.batch_get(keys), key=lambda item: item.key)
-
-
-def save_trigger(metric_key: str, settings_json: str, previous: TriggerItem | None) -> bool:
-    """Store a metric's settings over those read as `previous` (None: there were none); False
-    when someone changed them since, so the caller reads again and applies its change on top."""
-    item = previous or TriggerItem(_trigger_key(metric_key), settings="")
-    item.settings = settings_json
-    try:
-        item.save()
-    except PutError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
 
 
 # --- agents and teams -----------------------------------------------------------------------

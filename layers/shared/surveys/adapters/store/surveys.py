@@ -14,7 +14,6 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import PutError, UpdateError
-from pynamodb.expressions.update import Action
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -47,14 +46,15 @@ class PendingWritebackIndex(GlobalSecondaryIndex["SurveyItem"]):
 
 
 class ReminderDueIndex(GlobalSecondaryIndex["SurveyItem"]):
-    """Sent surveys that may still get their reminder, per metric, oldest sent first. Sparse: a
-    survey leaves it once its reminder is queued or no longer due (answered, expired)."""
+    """Sent surveys that may still get their reminder, per program, oldest sent first. Sparse:
+    a survey leaves it once its reminder is queued or no longer due (answered, expired). The
+    attribute keeps the name it had when there was one program per metric, named after it."""
 
     class Meta:
         index_name = REMINDER_DUE_INDEX
         projection = KeysOnlyProjection()
 
-    reminder_metric = UnicodeAttribute(hash_key=True)
+    reminder_program = UnicodeAttribute(hash_key=True, attr_name="reminder_metric")
     sent_at = UTCDateTimeAttribute(range_key=True)
 
 
@@ -81,6 +81,9 @@ class SurveyItem(Model):
     survey_id = UnicodeAttribute(hash_key=True)
     conversation_id = UnicodeAttribute()
     metric = UnicodeAttribute()
+    # The program that sent it; absent on surveys of earlier versions, whose program is the
+    # metric's own (see program_name).
+    program = UnicodeAttribute(null=True)
     customer_id = UnicodeAttribute()
     assigned_user_id = UnicodeAttribute(null=True)
     # The agent's name when the survey was sent, so reports keep it if the agent leaves.
@@ -117,14 +120,18 @@ class SurveyItem(Model):
     # carry the same moment.
     retain_until = TTLAttribute(null=True)
     pending_writebacks = PendingWritebackIndex()
-    # The reminder: due while `reminder_metric` is set (the sparse index), then queued, then sent
-    # or skipped with its reason.
-    reminder_metric = UnicodeAttribute(null=True)
+    # The reminder: due while `reminder_program` is set (the sparse index), then queued, then
+    # sent or skipped with its reason.
+    reminder_program = UnicodeAttribute(null=True, attr_name="reminder_metric")
     reminder_queued_at = UTCDateTimeAttribute(null=True)
     reminder_sent_at = UTCDateTimeAttribute(null=True)
     reminder_message_id = UnicodeAttribute(null=True)
     reminder_skip_reason = UnicodeAttribute(null=True)
     reminders_due = ReminderDueIndex()
+
+    @property
+    def program_name(self) -> str:
+        return self.program or self.metric
 
 
 # Errors are kept on the survey for operators, cut to a size an item can always hold.
@@ -150,6 +157,7 @@ def survey_from_request(request: SurveyRequest, now: datetime) -> SurveyItem:
         request.survey_id,
         conversation_id=request.conversation_id,
         metric=request.metric,
+        program=request.program_name,
         customer_id=request.customer_id,
         assigned_user_id=request.assigned_user_id,
         assigned_team_id=request.assigned_team_id,
@@ -213,7 +221,7 @@ def record_sent(
     survey.recipient, survey.message_id, survey.language = recipient, message_id, language
     survey.agent_name, survey.team_name = agent_name, team_name
     survey.links_expire_at = links_expire_at
-    survey.reminder_metric = survey.metric if reminder_due else None
+    survey.reminder_program = survey.program_name if reminder_due else None
     return _save_if_still_queued(survey)
 
 
@@ -237,6 +245,8 @@ def sent_surveys(
         & SurveyItem.sent_at.between(since, until),
         attributes_to_get=[
             "survey_id",
+            "metric",
+            "program",
             "sent_at",
             "assigned_user_id",
             "agent_name",
@@ -257,67 +267,6 @@ def sent_surveys(
 def surveys_in_table() -> int:
     """DynamoDB's count of the table's items, which it refreshes about every six hours."""
     return int(SurveyItem.describe_table().get("ItemCount", 0))
-
-
-# --- the reminder ----------------------------------------------------------------------------
-
-
-def survey_ids_due_a_reminder(metric_key: str, sent_before: datetime) -> Iterator[str]:
-    """Surveys of the metric sent before `sent_before` whose reminder is still to be decided,
-    oldest first."""
-    for item in SurveyItem.reminders_due.query(metric_key, SurveyItem.sent_at <= sent_before):
-        yield item.survey_id
-
-
-def find_surveys(survey_ids: list[str]) -> list[SurveyItem]:
-    """These surveys, but those past their retention."""
-    found = SurveyItem.batch_get(set(survey_ids)) if survey_ids else []
-    return [survey for survey in found if not is_expired(survey.retain_until)]
-
-
-def _leave_reminder_index(survey: SurveyItem, action: Action) -> bool:
-    try:
-        survey.update(
-            actions=[SurveyItem.reminder_metric.remove(), action],
-            condition=SurveyItem.reminder_metric.exists(),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
-
-
-def record_reminder_queued(survey: SurveyItem, now: datetime) -> bool:
-    """The reminder is on the queue: the survey leaves the index. False when another sweep (or
-    a cancellation) took it off first."""
-    return _leave_reminder_index(survey, SurveyItem.reminder_queued_at.set(now))
-
-
-def cancel_reminder(survey: SurveyItem, reason: str) -> None:
-    """No reminder for this survey, and why; it leaves the index if it was in it."""
-    if not _leave_reminder_index(survey, SurveyItem.reminder_skip_reason.set(reason)):
-        survey.update(actions=[SurveyItem.reminder_skip_reason.set(reason)])
-
-
-def record_reminder_sent(survey: SurveyItem, now: datetime, message_id: str) -> bool:
-    """False when the reminder was recorded as sent already (a duplicate that got this far)."""
-    try:
-        survey.update(
-            actions=[
-                SurveyItem.reminder_sent_at.set(now),
-                SurveyItem.reminder_message_id.set(message_id),
-                SurveyItem.reminder_metric.remove(),
-            ],
-            # Not onto what `surveys forget` left of a survey forgotten meanwhile.
-            condition=SurveyItem.reminder_sent_at.does_not_exist()
-            & (SurveyItem.status == SurveyStatus.SENT.value),
-        )
-    except UpdateError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
 
 
 # --- the writeback's bookkeeping ---------------------------------------------------------------

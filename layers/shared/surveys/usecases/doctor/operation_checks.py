@@ -13,12 +13,11 @@ from surveys.adapters.kustomer.errors import (
     KustomerUnavailableError,
 )
 from surveys.adapters.kustomer.permissions import ACCESS_CHECKS
-from surveys.domain.metrics import METRICS
 from surveys.domain.reputation import Reputation, ReputationLimits, pause_reason, percent
 from surveys.usecases.connect import RECOMMENDED_ROLES
 from surveys.usecases.doctor.findings import Finding, Verdict
 from surveys.usecases.sending_guard import SendingStatus
-from surveys.usecases.triggers import trigger_settings
+from surveys.usecases.triggers import active_triggers
 
 
 def kustomer_findings(client: KustomerClient) -> list[Finding]:
@@ -62,7 +61,7 @@ def kustomer_findings(client: KustomerClient) -> list[Finding]:
 
 
 def trigger_findings() -> list[Finding]:
-    active = [key for key in METRICS if trigger_settings(key).active]
+    active = [program.name for program in active_triggers()]
     if not active:
         return [
             Finding(
