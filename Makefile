@@ -112,12 +112,15 @@ load: $(INSTALLED)
 # Every catalog (layers/shared/surveys/locales/*.po) brought in line with the texts the code and
 # templates use: a new text arrives untranslated (or fuzzy, when Babel guesses it from a similar
 # one), and tests/unit/test_catalogs.py fails until a translator fills it in; a text nothing uses
-# any more is dropped. A new language: copy en.po to xx.po, set its Language header, translate.
+# any more is dropped. Each is then compiled to the .mo beside it, which the functions read.
+# A new language: copy en.po to xx.po, set its Language header, translate, run this again.
 translations: $(INSTALLED)
 	$(VENV)/bin/pybabel extract -F babel.cfg --no-location -o .translations.pot .
 	for catalog in layers/shared/surveys/locales/*.po; do \
 		$(VENV)/bin/pybabel update --ignore-obsolete --width 100 \
 			-i .translations.pot -o $$catalog -l $$(basename $$catalog .po) || exit 1; \
+		$(VENV)/bin/pybabel compile --statistics \
+			-i $$catalog -o $${catalog%.po}.mo -l $$(basename $$catalog .po) || exit 1; \
 	done
 	rm -f .translations.pot
 

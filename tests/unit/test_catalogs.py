@@ -3,11 +3,13 @@ every language a trigger offers. A message the code or a template uses that a ca
 leaves fuzzy or fills with other placeholders than the English fails here."""
 
 import re
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from surveys.domain import i18n
@@ -46,8 +48,18 @@ def placeholders(text):
 
 def test_the_languages_offered_are_the_catalogs_found():
     assert sorted(LANGUAGES) == sorted(path.stem for path in LOCALES.glob("*.po"))
+    assert sorted(LANGUAGES) == sorted(path.stem for path in LOCALES.glob("*.mo"))
     assert {"en", "de", "fr", "es", "sk", "it", "nl", "pt", "pl", "cs"} <= set(LANGUAGES)
     assert LANGUAGES[0] == i18n.DEFAULT_LANGUAGE
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_compiled_catalog_is_its_po_file_as_make_translations_compiles_it(language):
+    compiled = BytesIO()
+    write_mo(compiled, catalog(language), use_fuzzy=False)
+    assert (LOCALES / f"{language}.mo").read_bytes() == compiled.getvalue(), (
+        f"{language}.mo is not {language}.po compiled: run `make translations`"
+    )
 
 
 def test_a_trigger_refuses_a_language_without_a_catalog():
@@ -88,12 +100,15 @@ def test_every_translation_has_the_placeholders_of_the_english(language):
 
 
 def test_a_fuzzy_entry_is_never_shown(tmp_path, monkeypatch):
-    """A translation a tool guessed (fuzzy) shows in English until a translator confirms it."""
+    """A translation a tool guessed (fuzzy) shows in English until a translator confirms it:
+    compiled as `make translations` compiles, the fuzzy entry is left out."""
     source = (LOCALES / "de.po").read_text(encoding="utf-8")
     fuzzy = source.replace('msgid "Send"\n', '#, fuzzy\nmsgid "Send"\n', 1)
     assert fuzzy != source
-    (tmp_path / "en.po").write_text((LOCALES / "en.po").read_text(encoding="utf-8"))
     (tmp_path / "de.po").write_text(fuzzy, encoding="utf-8")
+    (tmp_path / "en.mo").write_bytes((LOCALES / "en.mo").read_bytes())
+    compile_ = ["pybabel", "compile", "-i", str(tmp_path / "de.po"), "-o", str(tmp_path / "de.mo")]
+    CommandLineInterface().run([*compile_, "-l", "de"])
     monkeypatch.setattr(i18n, "LOCALES", tmp_path)
     i18n.translations.cache_clear()
     try:

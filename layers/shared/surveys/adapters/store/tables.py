@@ -15,7 +15,7 @@ from pynamodb.models import Model
 
 from surveys.adapters.aws_session import botocore_session
 from surveys.adapters.clock import utcnow
-from surveys.config import settings
+from surveys.config import needed_name, settings
 
 # PynamoDB gives every model's connection a botocore session of its own, which loads botocore's
 # data again for each table a cold request touches: they take the container's shared one.
@@ -32,7 +32,7 @@ class TableName:
         self._setting = setting
 
     def __get__(self, instance: object, owner: type) -> str:
-        return settings().need(self._setting)
+        return needed_name(self._setting)
 
 
 def region() -> str:
