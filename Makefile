@@ -124,10 +124,12 @@ translations: $(INSTALLED)
 	done
 	rm -f .translations.pot
 
-# sam build needs the runtime's Python (python3.13) on the PATH.
+# sam build needs the runtime's Python (python3.13) on the PATH. It writes no bytecode, which
+# Lambda's read-only file system would then compile on every cold start: compiled here.
 build: $(INSTALLED)
 	@python=$$(scripts/runtime-python) && \
-	PATH="$$(dirname $$python):$$PATH" $(VENV)/bin/sam build --template template.yaml
+	PATH="$$(dirname $$python):$$PATH" $(VENV)/bin/sam build --template template.yaml && \
+	$(PY) -m scripts.bytecode --python "$$python" .aws-sam/build
 
 # The deployable build (arm64), then a copy for this machine's architecture from which every
 # function is imported on the runtime's Python (scripts/check_artifact.py). Without that Python

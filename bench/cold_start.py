@@ -1,6 +1,7 @@
-"""Cold-start import time of each function's module, against a bare `import boto3`; and the
-rating page's first response, cold and warm, on the CPU share of a 256 MB Lambda and of the
-rating webhook's own MemorySize.
+"""Cold-start import time of each function's module, against a bare `import boto3`; the same
+from the built artifact as Lambda loads it, with and without its bytecode; and the rating page's
+first response, cold and warm, on the CPU share of a 256 MB Lambda and of the rating webhook's
+own MemorySize.
 
     .venv/bin/python -m bench.cold_start [--repeat 7] [--memory MB ...]
 
@@ -9,6 +10,12 @@ environment template.yaml gives the function, as Lambda's INIT phase does. The m
 measured in rounds, each round every module once beside its own `import boto3`, so a machine
 that slows down meanwhile slows both sides: a ratio is the median of the rounds' ratios. One
 unmeasured round first writes the bytecode caches. Interpreter start-up itself is shown apart.
+
+As deployed: each function imported from the built artifact (`make artifact`'s copy for this
+machine's architecture, built here when missing) by the Lambda runtime's Python with only the
+function and the layer on its path, writing no bytecode as on Lambda's read-only file system:
+once with the `.pyc` the build compiled (scripts/bytecode.py), once with none found, which is what
+every cold start paid when `sam build` alone made the artifact.
 
 The rating page: a fresh interpreter imports the rating webhook and answers the GET of a survey
 link (a real survey in moto, its secret read from Secrets Manager), then answers it again warm.
@@ -27,6 +34,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -38,6 +46,14 @@ from urllib.parse import urlsplit
 from bench.common import bench_runtime, deliver_all, seed_due, table
 from bench.cost_model import LAMBDA_MB_PER_VCPU
 from local.runtime.events import http_api_event
+from local.runtime.template import REPO_ROOT, load_template
+from scripts.check_artifact import (
+    HOST_BUILD,
+    build_for_host,
+    built_functions,
+    host_architecture,
+    lambda_environment,
+)
 
 CFS_PERIOD_US = 100_000
 
@@ -56,6 +72,18 @@ IMPORT_BOTO3 = textwrap.dedent(
     import time
     started = time.perf_counter()
     import boto3
+    print(time.perf_counter() - started)
+    """
+)
+# Run by the runtime's Python with -S -B: the function's code and the layer only, no bytecode
+# written.
+IMPORT_DEPLOYED = textwrap.dedent(
+    """
+    import importlib, sys, time
+    task_root, layer, module = sys.argv[1:4]
+    sys.path[:0] = [task_root, layer]
+    started = time.perf_counter()
+    importlib.import_module(module)
     print(time.perf_counter() - started)
     """
 )
@@ -193,6 +221,60 @@ def import_rows(
     return rows
 
 
+def runtime_python() -> str | None:
+    found = subprocess.run(
+        [str(REPO_ROOT / "scripts" / "runtime-python")], capture_output=True, text=True
+    )
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def deployed_rows(python: str, repeat: int) -> list[tuple[object, ...]]:
+    """Each function's import from the built artifact, with its bytecode and from source."""
+    build_dir = HOST_BUILD / "build"
+    if not (build_dir / "SharedLayer").is_dir():
+        build_for_host(host_architecture(), python)
+    layer = build_dir / "SharedLayer" / "python"
+    functions = sorted(
+        built_functions(load_template(REPO_ROOT / "template.yaml"), "us-east-1"),
+        key=lambda function: function.logical_id,
+    )
+    subjects = [("import boto3", functions[0], "boto3")] + [
+        (function.logical_id, function, function.handler.rsplit(".", 1)[0])
+        for function in functions
+    ]
+    seconds: dict[tuple[str, bool], list[float]] = {}
+    with tempfile.TemporaryDirectory() as no_bytecode:
+        for round_ in range(repeat + 1):
+            for name, function, module in subjects:
+                task_root = build_dir / function.logical_id
+                environment = lambda_environment(function, task_root, "us-east-1")
+                for compiled in (True, False):
+                    if not compiled:
+                        # Python then looks for bytecode only there, where there is none.
+                        environment = {**environment, "PYTHONPYCACHEPREFIX": no_bytecode}
+                    arguments = [str(task_root), str(layer), module]
+                    output = subprocess.run(
+                        [python, "-S", "-B", "-c", IMPORT_DEPLOYED, *arguments],
+                        env=environment,
+                        cwd=task_root,
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    ).stdout
+                    if round_:  # the first round reads the files into the page cache
+                        seconds.setdefault((name, compiled), []).append(float(output))
+    boto3_compiled = statistics.median(seconds["import boto3", True])
+    return [
+        (
+            name,
+            f"{1000 * statistics.median(seconds[name, False]):.0f}",
+            f"{1000 * statistics.median(seconds[name, True]):.0f}",
+            f"{statistics.median(seconds[name, True]) / boto3_compiled:.2f}",
+        )
+        for name, _, _ in subjects
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7)
@@ -269,6 +351,26 @@ def main() -> None:
         f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n"
     )
     print(table(rows, ("module", "import ms", "whole process ms", "x import boto3")))
+    python = runtime_python()
+    if python is None:
+        print("\nas deployed: not measured, this machine has no Python of the Lambda runtime")
+    else:
+        version = subprocess.run(
+            [python, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        print(
+            f"\nas deployed: imported from {HOST_BUILD / 'build'} by Python {version}, writing "
+            f"no bytecode, median of {arguments.repeat} rounds\n"
+        )
+        print(
+            table(
+                deployed_rows(python, arguments.repeat),
+                ("module", "no bytecode ms", "built bytecode ms", "x import boto3 (bytecode)"),
+            )
+        )
     print("\nthe rating page (GET of a survey link); CPU quotas: " + "; ".join(quotas) + "\n")
     print(
         table(

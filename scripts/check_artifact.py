@@ -6,7 +6,10 @@ architecture, from the same sources and requirements, and then, for each functio
 runtime's Python in isolated mode with only the built function and the built layer on its path
 (no virtualenv, no site-packages, no PYTHONPATH) and with the environment the template gives
 that function. It imports the handler and every module of the shared layer, so a dependency
-missing from layers/shared/requirements.txt fails here, not in Lambda.
+missing from layers/shared/requirements.txt fails here, not in Lambda. As on Lambda's read-only
+file system it writes no bytecode, and it fails on a module the build left without its `.pyc`
+(scripts/bytecode.py), or whose `.pyc` is not of its source: each would be compiled again in
+every cold start.
 
     python -m scripts.check_artifact --python "$(scripts/runtime-python)"
 """
@@ -26,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from local.runtime.template import REPO_ROOT, LocalNames, TemplateResolver, load_template
+from scripts.bytecode import cache_tag, compile_build, uncompiled
 
 HOST_BUILD = REPO_ROOT / ".aws-sam" / "host"
 LAYER_PACKAGE = "surveys"
@@ -33,7 +37,7 @@ LAYER_PACKAGE = "surveys"
 # Run inside the built artifact by the runtime's Python, with `python -I -S`: the standard
 # library only, then exactly the paths Lambda gives a function (its code, then /opt/python).
 _IMPORT_PROBE = """
-import importlib, json, pkgutil, sys, traceback
+import importlib, importlib.util, json, pkgutil, sys, traceback
 task_root, layer, handler, package = sys.argv[1:5]
 sys.path[:0] = [task_root, layer]
 failures = []
@@ -56,6 +60,26 @@ outside = sorted(
 leaks = [f for f in outside if "site-packages" in f and not f.startswith((task_root, layer))]
 if leaks:
     failures.append("imported from outside the artifact: " + ", ".join(leaks[:5]))
+from_source = []
+for module in list(sys.modules.values()):
+    spec = getattr(module, "__spec__", None)
+    origin = getattr(spec, "origin", None) or ""
+    if not origin.endswith(".py") or not origin.startswith((task_root, layer)):
+        continue
+    with open(origin, "rb") as source:
+        source_hash = importlib.util.source_hash(source.read())
+    try:
+        with open(spec.cached, "rb") as compiled:
+            header = compiled.read(16)
+    except OSError:
+        header = b""
+    if header[8:16] != source_hash:
+        from_source.append(spec.name)
+if from_source:
+    failures.append(
+        f"{len(from_source)} module(s) compiled from source at import: "
+        + ", ".join(sorted(from_source)[:5])
+    )
 print(json.dumps(failures))
 """
 
@@ -109,6 +133,7 @@ def build_for_host(architecture: str, python: str) -> Path:
         env=environment,
         cwd=REPO_ROOT,
     )
+    compile_build(build_dir, python)
     return build_dir
 
 
@@ -189,6 +214,7 @@ def import_failures(
             python,
             "-I",
             "-S",
+            "-B",
             "-c",
             _IMPORT_PROBE,
             str(task_root),
@@ -212,6 +238,10 @@ def check(build_dir: Path, python: str, region: str) -> int:
     template = load_template(REPO_ROOT / "template.yaml")
     layer = build_dir / "SharedLayer" / "python"
     failed = 0
+    missing = uncompiled(build_dir, cache_tag(python))
+    if missing:
+        failed += 1
+        print(f"FAILED {len(missing)} module(s) without bytecode, e.g. {missing[0]}")
     for function in built_functions(template, region):
         failures = import_failures(python, build_dir / function.logical_id, layer, function, region)
         if failures:
