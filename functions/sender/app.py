@@ -82,7 +82,7 @@ def send_once(request: SurveyRequest) -> dict[str, Any]:
 
 
 def handle_record(record: SQSRecord) -> dict[str, Any]:
-    request = SurveyRequest.model_validate_json(record.body)
+    request = SurveyRequest.from_json(record.body)
     with correlated(request.survey_id, request.conversation_id):
         return send_once(request=request)
 

@@ -32,7 +32,7 @@ class SqsSurveyQueue:
     def send_later(self, request: SurveyRequest, delay_seconds: float) -> None:
         self._sqs.send_message(
             QueueUrl=self._queue_url,
-            MessageBody=request.model_dump_json(),
+            MessageBody=request.to_json(),
             DelaySeconds=max(0, min(SQS_MAX_DELAY_SECONDS, int(delay_seconds))),
         )
 
@@ -44,7 +44,7 @@ class SqsSurveyQueue:
             response = self._sqs.send_message_batch(
                 QueueUrl=self._queue_url,
                 Entries=[
-                    {"Id": entry_id, "MessageBody": request.model_dump_json()}
+                    {"Id": entry_id, "MessageBody": request.to_json()}
                     for entry_id, request in pending.items()
                 ],
             )

@@ -242,7 +242,7 @@ def deferred(
     request: SurveyRequest, later: LaterQueue, wait_seconds: float, why: str
 ) -> SendOutcome:
     """Put the survey (or reminder) back on the queue to be sent `wait_seconds` from now."""
-    later.send_later(request.model_copy(update={"deferrals": request.deferrals + 1}), wait_seconds)
+    later.send_later(request.changed(deferrals=request.deferrals + 1), wait_seconds)
     logger.info(
         f"{request.kind.capitalize()} deferred",
         extra={"survey_id": request.survey_id, "reason": why, "wait_seconds": round(wait_seconds)},
@@ -253,9 +253,7 @@ def deferred(
 def wait_while_paused(request: SurveyRequest, later: LaterQueue, reason: str) -> SendOutcome:
     """Back on the queue, asked again in 15 minutes until an admin resumes sending; nothing is
     looked up in Kustomer while it waits."""
-    later.send_later(
-        request.model_copy(update={"deferrals": request.deferrals + 1}), SQS_MAX_DELAY_SECONDS
-    )
+    later.send_later(request.changed(deferrals=request.deferrals + 1), SQS_MAX_DELAY_SECONDS)
     logger.info(
         f"{request.kind.capitalize()} waits: sending is paused",
         extra={"survey_id": request.survey_id, "reason": reason},
