@@ -52,6 +52,7 @@ from types import FrameType, TracebackType
 from typing import Any, TextIO
 
 from cli.errors import CommandError
+from surveys.domain.validated import Validated
 
 # --- output ---------------------------------------------------------------------------------------
 
@@ -89,12 +90,14 @@ def emit(arguments: argparse.Namespace, data: Any, text: Callable[[], None]) -> 
 
 
 def print_json(data: Any) -> None:
-    """One JSON document on stdout. Dataclasses, pydantic models, datetimes (ISO 8601), enums,
-    sets and paths are converted."""
+    """One JSON document on stdout. Dataclasses (validated records as they are stored), datetimes
+    (ISO 8601), enums, sets and paths are converted."""
     print(json.dumps(data, indent=2, ensure_ascii=False, default=jsonable))
 
 
 def jsonable(value: Any) -> Any:
+    if isinstance(value, Validated):
+        return value.as_json_dict()
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -105,9 +108,6 @@ def jsonable(value: Any) -> Any:
         return str(value)
     if isinstance(value, set | frozenset):
         return sorted(value)
-    model_dump = getattr(value, "model_dump", None)
-    if callable(model_dump):
-        return model_dump(mode="json")
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 

@@ -14,12 +14,10 @@ from cli.stack import Stack
 from surveys.domain.metrics import METRICS
 from surveys.domain.programs import audience, specificity
 from surveys.domain.scan_window import first_watermark
-from surveys.domain.triggers import TriggerSettings
+from surveys.domain.triggers import TriggerSettings, settable_fields
 
-LIST_FIELDS = {
-    name for name, field in TriggerSettings.model_fields.items() if "tuple" in str(field.annotation)
-}
-SETTABLE = sorted(set(TriggerSettings.model_fields) - {"name", "metric", "active", "activated_at"})
+SETTINGS = {setting.name: setting for setting in settable_fields()}
+SETTABLE = list(SETTINGS)
 DONE = {
     "create": "created",
     "set": "updated",
@@ -122,10 +120,10 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
             raise CommandError(f"unknown setting {name!r}; settings are: {', '.join(SETTABLE)}")
         if name == "send_window":
             change[name] = _send_window(value.strip())
-        elif name in LIST_FIELDS:
+        elif SETTINGS[name].is_list:
             change[name] = [item.strip() for item in value.split(",") if item.strip()]
         elif value.strip() == "":
-            change[name] = TriggerSettings.model_fields[name].default
+            change[name] = SETTINGS[name].default
         else:
             change[name] = value.strip()
     return change
@@ -140,13 +138,13 @@ def _shown(value: Any) -> str:
 def _print(settings: TriggerSettings) -> None:
     print(f"{settings.name}: a {settings.metric_definition.name} ({settings.metric}) program")
     print(f"  {'audience':<27} {audience(settings)}")
-    for name, value in settings.model_dump(mode="json").items():
+    for name, value in settings.as_json_dict().items():
         if name not in ("name", "metric"):
             print(f"  {name:<27} {_shown(value)}")
 
 
 def _differences(before: TriggerSettings, after: TriggerSettings) -> dict[str, dict[str, Any]]:
-    old, new = before.model_dump(mode="json"), after.model_dump(mode="json")
+    old, new = before.as_json_dict(), after.as_json_dict()
     return {
         name: {"before": old[name], "after": new[name]} for name in new if old[name] != new[name]
     }

@@ -41,7 +41,8 @@ def _legacy_trigger_json() -> str:
         activated_at=ACTIVATED,
         sender_name="Legacy Care",
         backfill_hours=0,
-    ).model_dump(mode="json", exclude={"name"})
+    ).as_json_dict()
+    del settings["name"]
     return json.dumps(settings)
 
 

@@ -1,10 +1,10 @@
 """A brand colour is accepted only when text in it stays readable."""
 
 import pytest
-from pydantic import ValidationError
 
 from surveys.domain.branding import DEFAULT_BRAND_COLOR, contrast_with_white
 from surveys.domain.triggers import TriggerSettings
+from surveys.domain.validated import InvalidInput
 
 
 def test_the_default_colour_is_readable():
@@ -28,7 +28,7 @@ def test_dark_colours_are_accepted(color):
     ],
 )
 def test_light_or_malformed_colours_are_refused_with_the_reason(color, problem):
-    with pytest.raises(ValidationError, match=problem):
+    with pytest.raises(InvalidInput, match=problem):
         TriggerSettings(metric="ces", brand_color=color)
 
 
@@ -36,5 +36,5 @@ def test_light_or_malformed_colours_are_refused_with_the_reason(color, problem):
     "url", ["http://acme.example.com/logo.png", 'https://x.example/"onerror="x', "javascript:x"]
 )
 def test_a_logo_must_be_an_https_url_without_markup(url):
-    with pytest.raises(ValidationError, match="logo_url must be an https:// URL"):
+    with pytest.raises(InvalidInput, match="logo_url must be an https:// URL"):
         TriggerSettings(metric="ces", logo_url=url)

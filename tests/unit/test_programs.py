@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
 from surveys.domain.conversations import Conversation
 from surveys.domain.programs import audience, covers, ordered, specificity, winning_program
 from surveys.domain.triggers import TriggerSettings
+from surveys.domain.validated import InvalidInput
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 ACTIVATED = NOW - timedelta(days=1)
@@ -80,10 +80,10 @@ def test_the_quiet_period_does_not_decide_the_winner() -> None:
 
 def test_inactive_programs_and_those_activated_after_it_went_quiet_cover_nothing() -> None:
     inactive = TriggerSettings(name="ces-acme", metric="ces", include_brands=("acme",))
-    late = _program("ces-acme", include_brands=("acme",)).model_copy(
-        update={"activated_at": NOW + timedelta(days=30)}
+    late = _program("ces-acme", include_brands=("acme",)).changed(
+        activated_at=NOW + timedelta(days=30)
     )
-    backfilled = late.model_copy(update={"backfill_hours": 24 * 40})
+    backfilled = late.changed(backfill_hours=24 * 40)
 
     assert not covers(inactive, _conversation())
     assert winning_program(_conversation(), [inactive, ALL]) == ALL
@@ -98,7 +98,7 @@ def test_programs_are_listed_in_the_admins_order_unknown_ones_last() -> None:
 def test_settings_stored_before_programs_existed_are_the_metrics_own_program() -> None:
     stored = '{"metric": "nps", "active": false, "delay_hours": 24}'
 
-    program = TriggerSettings.model_validate_json(stored)
+    program = TriggerSettings.from_json(stored)
 
     assert program.name == "nps" and program.delay_hours == 24
 
@@ -113,5 +113,5 @@ def test_settings_stored_before_programs_existed_are_the_metrics_own_program() -
     ],
 )
 def test_program_names_are_checked(name: str, metric: str, problem: str) -> None:
-    with pytest.raises(ValidationError, match=problem):
+    with pytest.raises(InvalidInput, match=problem):
         TriggerSettings(name=name, metric=metric)

@@ -4,17 +4,18 @@ goes out, to whom, and what it says."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from surveys.domain import i18n
 from surveys.domain.branding import DEFAULT_BRAND_COLOR, brand_color_problem
 from surveys.domain.conversations import TriggerRules
 from surveys.domain.metrics import METRICS, Metric, metric_by_key
-from surveys.domain.reasons import DEFAULT_REASONS, Reason, ReasonSettingError, parse_reasons
+from surveys.domain.reasons import DEFAULT_REASONS, Reason, parse_reasons
+from surveys.domain.validated import Check, Validated, validation
 
 # How long a survey link may accept an answer at most; the link-signing keys are kept for it.
 LONGEST_LINK_EXPIRY_DAYS = 365
@@ -44,31 +45,39 @@ _EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _LOGO_URL = re.compile(r"^https://[^\s\"'<>]+$")
 # A program's name: what the admin types (`surveys trigger show NAME`), and a store key.
 _PROGRAM_NAME = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
+# Set when a program is created (name, metric) or by activate and deactivate, never by `set`.
+FIXED_FIELDS = frozenset({"name", "metric", "active", "activated_at"})
 
 
-class SendWindow(BaseModel):
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _known_zone(value: str) -> str:
+    if not _is_zone(value):
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class SendWindow(Validated):
     """Hours of the day, in the customer's time zone where known, when surveys may be sent."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    whole_name = "send_window"
 
     start: time
     end: time
-    timezone: str = Field(default="UTC", description="used when the customer's zone is unknown")
+    # Used when the customer's zone is unknown.
+    timezone: str = field(default="UTC", metadata=validation(check=_known_zone))
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if not _is_zone(value):
-            raise ValueError(
-                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> SendWindow:
+    def _inconsistencies(self) -> list[str]:
         if self.start == self.end:
-            raise ValueError("send window start and end are equal: no time left to send")
-        return self
+            return ["send window start and end are equal: no time left to send"]
+        return []
 
     def opens_after(self, moment: datetime, customer_zone: str | None) -> datetime | None:
         """None when `moment` is inside the window, else when the window next opens."""
@@ -92,196 +101,180 @@ class SendWindow(BaseModel):
         return opening
 
 
-def _is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+def _program_name(value: str) -> str:
+    if not _PROGRAM_NAME.match(value):
+        raise ValueError(
+            f"program name {value!r}: 1 to 40 lowercase letters, digits or hyphens, "
+            "starting with a letter (e.g. ces-globex)"
+        )
+    return value
 
 
-class TriggerSettings(BaseModel):
+def _known_metric(value: str) -> str:
+    return metric_by_key(value).key
+
+
+def _some_of(kind: str, known: tuple[str, ...]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    def check(value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(known))
+        if not value or unknown:
+            raise ValueError(
+                f"{kind} must be some of {', '.join(known)}; got {', '.join(unknown) or 'none'}"
+            )
+        return tuple(dict.fromkeys(value))
+
+    return check
+
+
+def _known_language(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    return value
+
+
+def _an_address(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"reply_to {value!r} is not an email address")
+    return value
+
+
+def _readable_color(value: str) -> str:
+    problem = brand_color_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value.lower()
+
+
+def _https_logo(value: str) -> str:
+    if not _LOGO_URL.match(value):
+        raise ValueError("logo_url must be an https:// URL")
+    return value
+
+
+def _attribute(setting: str, pattern: re.Pattern[str], kind: str, example: str) -> Check:
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(
+                f"{setting} {value!r} must be a Kustomer {kind} attribute name such as {example}"
+            )
+        return value
+
+    return check
+
+
+def _known_reasons(value: tuple[str, ...]) -> tuple[str, ...]:
+    parse_reasons(value)  # a ReasonSettingError (a ValueError) says what is wrong
+    return value
+
+
+def _tag_name(value: str) -> str:
+    if not _TAG_NAME.match(value.strip()):
+        raise ValueError(
+            "negative_tag must be a Kustomer tag name of 1 to 64 characters, "
+            "without commas, < > or line breaks"
+        )
+    return value.strip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggerSettings(Validated):
     """Everything an admin can set for one survey program; validated on every change. Each
     metric has a program of its own name (`ces`, `csat`, `nps`: the one trigger per metric of
     earlier versions, whose stored settings have no name); others are created by the admin."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    whole_name = "settings"
 
-    name: str
-    metric: str
+    # Empty: the metric's own program (settings stored before there were programs).
+    name: str = field(default="", metadata=validation(check=_program_name))
+    metric: str = field(metadata=validation(check=_known_metric))
     active: bool = False
     activated_at: datetime | None = None
-    delay_hours: float = Field(default=48, ge=1, le=720)
-    backfill_hours: float = Field(default=0, ge=0, le=8760)
-    channels: tuple[str, ...] = ("email",)
-    statuses: tuple[str, ...] = ("done",)
+    delay_hours: float = field(default=48.0, metadata=validation(ge=1, le=720))
+    backfill_hours: float = field(default=0.0, metadata=validation(ge=0, le=8760))
+    channels: tuple[str, ...] = field(
+        default=("email",), metadata=validation(check=_some_of("channels", KUSTOMER_CHANNELS))
+    )
+    statuses: tuple[str, ...] = field(
+        default=("done",), metadata=validation(check=_some_of("statuses", KUSTOMER_STATUSES))
+    )
     include_brands: tuple[str, ...] = ()
     exclude_brands: tuple[str, ...] = ()
     include_queues: tuple[str, ...] = ()
     exclude_queues: tuple[str, ...] = ()
     include_tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
-    fatigue_days: int = Field(default=30, ge=0, le=365)
-    sender_name: str | None = Field(default=None, min_length=1, max_length=64)
-    reply_to: str | None = None
-    subject: str | None = Field(default=None, min_length=1, max_length=150)
-    intro_text: str | None = Field(default=None, min_length=1, max_length=1000)
-    company_name: str | None = Field(default=None, min_length=1, max_length=100)
-    brand_color: str = DEFAULT_BRAND_COLOR
-    logo_url: str | None = Field(default=None, max_length=500)
-    language: str = "en"
-    question: str | None = Field(default=None, min_length=5, max_length=300)
-    score_attribute: str | None = None
-    comment_attribute: str | None = None
-    link_expiry_days: int = Field(default=30, ge=1, le=LONGEST_LINK_EXPIRY_DAYS)
+    fatigue_days: int = field(default=30, metadata=validation(ge=0, le=365))
+    sender_name: str | None = field(default=None, metadata=validation(min_length=1, max_length=64))
+    reply_to: str | None = field(default=None, metadata=validation(check=_an_address))
+    subject: str | None = field(default=None, metadata=validation(min_length=1, max_length=150))
+    intro_text: str | None = field(default=None, metadata=validation(min_length=1, max_length=1000))
+    company_name: str | None = field(
+        default=None, metadata=validation(min_length=1, max_length=100)
+    )
+    brand_color: str = field(
+        default=DEFAULT_BRAND_COLOR, metadata=validation(check=_readable_color)
+    )
+    logo_url: str | None = field(
+        default=None, metadata=validation(max_length=500, check=_https_logo)
+    )
+    language: str = field(default="en", metadata=validation(check=_known_language))
+    question: str | None = field(default=None, metadata=validation(min_length=5, max_length=300))
+    score_attribute: str | None = field(
+        default=None,
+        metadata=validation(
+            check=_attribute("score_attribute", _NUMBER_ATTRIBUTE, "number", "cesScoreNum")
+        ),
+    )
+    comment_attribute: str | None = field(
+        default=None,
+        metadata=validation(
+            check=_attribute("comment_attribute", _TEXT_ATTRIBUTE, "text", "cesCommentTxt")
+        ),
+    )
+    link_expiry_days: int = field(
+        default=30, metadata=validation(ge=1, le=LONGEST_LINK_EXPIRY_DAYS)
+    )
     rating_changes_allowed: bool = True
-    rating_change_window_hours: float = Field(default=168, ge=0, le=8760)
+    rating_change_window_hours: float = field(default=168.0, metadata=validation(ge=0, le=8760))
     send_window: SendWindow | None = None
     # Asked after a negative score: built-in reason ids, or `id=Label` for a trigger's own.
-    reasons: tuple[str, ...] = DEFAULT_REASONS
-    reason_attribute: str | None = None
+    reasons: tuple[str, ...] = field(
+        default=DEFAULT_REASONS, metadata=validation(check=_known_reasons)
+    )
+    reason_attribute: str | None = field(
+        default=None,
+        metadata=validation(
+            check=_attribute("reason_attribute", _TEXT_ATTRIBUTE, "text", "cesReasonStr")
+        ),
+    )
     # Added to the conversation in Kustomer on a negative answer, for workflows and queues.
-    negative_tag: str | None = None
+    negative_tag: str | None = field(default=None, metadata=validation(check=_tag_name))
     # One reminder to a recipient who has not answered this many days after the survey; 0: none.
-    reminder_after_days: int = Field(default=3, ge=0, le=30)
-    reminder_subject: str | None = Field(default=None, min_length=1, max_length=150)
-    reminder_intro_text: str | None = Field(default=None, min_length=1, max_length=1000)
+    reminder_after_days: int = field(default=3, metadata=validation(ge=0, le=30))
+    reminder_subject: str | None = field(
+        default=None, metadata=validation(min_length=1, max_length=150)
+    )
+    reminder_intro_text: str | None = field(
+        default=None, metadata=validation(min_length=1, max_length=1000)
+    )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _named(cls, data: Any) -> Any:
-        if isinstance(data, dict) and not data.get("name") and data.get("metric"):
-            return {**data, "name": data["metric"]}
-        return data
+    def __post_init__(self) -> None:
+        if not self.name:
+            # The metric's own program; with no metric either, both are reported missing.
+            object.__setattr__(self, "name", self.metric or MISSING)
+        super().__post_init__()
 
-    @field_validator("name")
-    @classmethod
-    def _program_name(cls, value: str) -> str:
-        if not _PROGRAM_NAME.match(value):
-            raise ValueError(
-                f"program name {value!r}: 1 to 40 lowercase letters, digits or hyphens, "
-                "starting with a letter (e.g. ces-globex)"
-            )
-        return value
-
-    @field_validator("metric")
-    @classmethod
-    def _known_metric(cls, value: str) -> str:
-        return metric_by_key(value).key
-
-    @field_validator("channels")
-    @classmethod
-    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(value) - set(KUSTOMER_CHANNELS))
-        if not value or unknown:
-            raise ValueError(
-                f"channels must be some of {', '.join(KUSTOMER_CHANNELS)}; "
-                f"got {', '.join(unknown) or 'none'}"
-            )
-        return tuple(dict.fromkeys(value))
-
-    @field_validator("statuses")
-    @classmethod
-    def _known_statuses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(value) - set(KUSTOMER_STATUSES))
-        if not value or unknown:
-            raise ValueError(
-                f"statuses must be some of {', '.join(KUSTOMER_STATUSES)}; "
-                f"got {', '.join(unknown) or 'none'}"
-            )
-        return tuple(dict.fromkeys(value))
-
-    @field_validator("language")
-    @classmethod
-    def _known_language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
-        return value
-
-    @field_validator("reply_to")
-    @classmethod
-    def _an_address(cls, value: str | None) -> str | None:
-        if value is not None and not _EMAIL.match(value):
-            raise ValueError(f"reply_to {value!r} is not an email address")
-        return value
-
-    @field_validator("brand_color")
-    @classmethod
-    def _readable_color(cls, value: str) -> str:
-        problem = brand_color_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value.lower()
-
-    @field_validator("logo_url")
-    @classmethod
-    def _https_logo(cls, value: str | None) -> str | None:
-        if value is not None and not _LOGO_URL.match(value):
-            raise ValueError("logo_url must be an https:// URL")
-        return value
-
-    @field_validator("score_attribute")
-    @classmethod
-    def _number_attribute(cls, value: str | None) -> str | None:
-        if value is not None and not _NUMBER_ATTRIBUTE.match(value):
-            raise ValueError(
-                f"score_attribute {value!r} must be a Kustomer number attribute name "
-                "such as cesScoreNum"
-            )
-        return value
-
-    @field_validator("comment_attribute")
-    @classmethod
-    def _text_attribute(cls, value: str | None) -> str | None:
-        if value is not None and not _TEXT_ATTRIBUTE.match(value):
-            raise ValueError(
-                f"comment_attribute {value!r} must be a Kustomer text attribute name "
-                "such as cesCommentTxt"
-            )
-        return value
-
-    @field_validator("reasons")
-    @classmethod
-    def _known_reasons(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        try:
-            parse_reasons(value)
-        except ReasonSettingError as error:
-            raise ValueError(str(error)) from None
-        return value
-
-    @field_validator("reason_attribute")
-    @classmethod
-    def _reason_text_attribute(cls, value: str | None) -> str | None:
-        if value is not None and not _TEXT_ATTRIBUTE.match(value):
-            raise ValueError(
-                f"reason_attribute {value!r} must be a Kustomer text attribute name "
-                "such as cesReasonStr"
-            )
-        return value
-
-    @field_validator("negative_tag")
-    @classmethod
-    def _tag_name(cls, value: str | None) -> str | None:
-        if value is not None and not _TAG_NAME.match(value.strip()):
-            raise ValueError(
-                "negative_tag must be a Kustomer tag name of 1 to 64 characters, "
-                "without commas, < > or line breaks"
-            )
-        return value.strip() if value is not None else None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> TriggerSettings:
+    def _inconsistencies(self) -> list[str]:
+        problems = []
         for kind in ("brands", "queues", "tags"):
             both = set(getattr(self, f"include_{kind}")) & set(getattr(self, f"exclude_{kind}"))
             if both:
-                raise ValueError(f"{', '.join(sorted(both))} both included and excluded in {kind}")
+                problems.append(f"{', '.join(sorted(both))} both included and excluded in {kind}")
         if self.name in METRICS and self.name != self.metric:
-            raise ValueError(
-                f"the program named {self.name} surveys {self.name}, not {self.metric}"
-            )
+            problems.append(f"the program named {self.name} surveys {self.name}, not {self.metric}")
         if self.active and self.activated_at is None:
-            raise ValueError("an active trigger needs its activation time")
-        return self
+            problems.append("an active trigger needs its activation time")
+        return problems
 
     @property
     def metric_definition(self) -> Metric:
@@ -339,3 +332,25 @@ class TriggerSettings(BaseModel):
         if self.question:
             return self.question.replace("{company}", company)
         return i18n.question(self.metric_definition, language, company)
+
+
+@dataclass(frozen=True)
+class SettableField:
+    """A setting `surveys trigger set` changes: an empty value restores its default."""
+
+    name: str
+    default: Any
+    is_list: bool
+
+
+def settable_fields() -> list[SettableField]:
+    """Every setting an admin may set, by name."""
+    types = get_type_hints(TriggerSettings)
+    return sorted(
+        (
+            SettableField(each.name, each.default, get_origin(types[each.name]) is tuple)
+            for each in fields(TriggerSettings)
+            if each.name not in FIXED_FIELDS
+        ),
+        key=lambda each: each.name,
+    )

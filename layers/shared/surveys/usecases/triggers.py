@@ -13,8 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from surveys.adapters.store.programs import (
     TriggerItem,
     find_program_order,
@@ -27,11 +25,9 @@ from surveys.adapters.store.programs import (
 from surveys.config import settings
 from surveys.domain.metrics import METRICS, metric_by_key
 from surveys.domain.programs import MOST_PROGRAMS, ordered
-from surveys.domain.triggers import TriggerSettings
+from surveys.domain.triggers import FIXED_FIELDS, TriggerSettings
+from surveys.domain.validated import InvalidInput
 from surveys.observability import logger
-
-# Set by activate and deactivate, or fixed when the program is created.
-PROTECTED = frozenset({"name", "metric", "active", "activated_at"})
 
 
 class TriggerSettingsError(ValueError):
@@ -41,14 +37,6 @@ class TriggerSettingsError(ValueError):
 
 class ProgramNotFoundError(TriggerSettingsError):
     """No program of that name."""
-
-
-def _readable(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "settings"
-        problems.append(f"{where}: {item['msg']}")
-    return "; ".join(problems)
 
 
 def default_trigger(metric_key: str, name: str | None = None) -> TriggerSettings:
@@ -62,12 +50,12 @@ def default_trigger(metric_key: str, name: str | None = None) -> TriggerSettings
             backfill_hours=deployed.backfill_hours,
             link_expiry_days=int(deployed.link_expiry_days),
         )
-    except ValidationError as error:
-        raise TriggerSettingsError(_readable(error)) from None
+    except InvalidInput as error:
+        raise TriggerSettingsError(str(error)) from None
 
 
 def _parse(item: TriggerItem) -> TriggerSettings:
-    return TriggerSettings.model_validate_json(item.settings)
+    return TriggerSettings.from_json(item.settings)
 
 
 def program_names() -> list[str]:
@@ -117,9 +105,9 @@ def reason_labels(metric_key: str) -> dict[str, str]:
 
 def _applied(current: TriggerSettings, change: dict[str, Any]) -> TriggerSettings:
     try:
-        return TriggerSettings.model_validate({**current.model_dump(), **change})
-    except ValidationError as error:
-        raise TriggerSettingsError(_readable(error)) from None
+        return current.changed(**change)
+    except InvalidInput as error:
+        raise TriggerSettingsError(str(error)) from None
 
 
 def _existing(name: str) -> None:
@@ -133,14 +121,14 @@ def _store(name: str, change: dict[str, Any]) -> TriggerSettings:
         item = find_trigger(name)
         current = _parse(item) if item else default_trigger(name)
         updated = _applied(current, change)
-        if save_trigger(name, updated.model_dump_json(), item):
+        if save_trigger(name, updated.to_json(), item):
             return updated
         # Changed by someone else meanwhile: read again and apply the change on top.
     raise TriggerSettingsError(f"the {name} program keeps changing; try again")
 
 
 def _settable(change: dict[str, Any]) -> None:
-    protected = PROTECTED & set(change)
+    protected = FIXED_FIELDS & set(change)
     if protected:
         raise TriggerSettingsError(
             f"{', '.join(sorted(protected))} cannot be set (a program's name and metric are "
@@ -178,7 +166,7 @@ def create_program(name: str, metric_key: str, change: dict[str, Any]) -> Trigge
             f"{name} was the name of a deleted {_parse(deleted).metric} program, whose surveys "
             "are still answered with its settings: choose another name"
         )
-    if not save_trigger(name, program.model_dump_json(), deleted):
+    if not save_trigger(name, program.to_json(), deleted):
         raise TriggerSettingsError(f"the {name} program changed meanwhile; try again")
 
     def appended(names: list[str]) -> list[str]:
