@@ -23,6 +23,7 @@ from cli.interaction import (
     interruptible,
     print_json,
 )
+from surveys.domain.triggers import TriggerSettings
 
 
 class FakeClock:
@@ -178,6 +179,29 @@ def test_json_output_converts_dataclasses_times_and_enums(
     assert json.loads(capsys.readouterr().out) == {
         "item": {"at": "2025-01-31T09:30:00+00:00", "colour": "red", "tags": ["a", "b"]}
     }
+
+
+def test_json_output_shows_trigger_settings_as_they_are_stored(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = TriggerSettings(
+        metric="ces",
+        active=True,
+        activated_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
+        send_window={"start": "09:00", "end": "17:30", "timezone": "Europe/Berlin"},
+    )
+
+    print_json({"trigger": settings})
+
+    shown = json.loads(capsys.readouterr().out)["trigger"]
+    assert list(shown) == list(json.loads(settings.to_json()))
+    assert shown["activated_at"] == "2026-12-01T10:00:00Z"
+    assert shown["send_window"] == {
+        "start": "09:00:00",
+        "end": "17:30:00",
+        "timezone": "Europe/Berlin",
+    }
+    assert shown["channels"] == ["email"]
 
 
 def test_the_output_option_takes_other_formats_and_names() -> None:
