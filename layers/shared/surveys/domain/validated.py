@@ -212,15 +212,7 @@ def _coercer(kind: Any) -> Check:
         return _one_of(arguments)
     if isinstance(kind, type) and issubclass(kind, Validated):
         return _record_of(kind)
-    simple: dict[Any, Check] = {
-        str: _string,
-        bool: _boolean,
-        int: _integer,
-        float: _number,
-        datetime: _datetime,
-        time: _time,
-    }
-    return simple[kind]
+    return _SIMPLE_TYPES[kind]
 
 
 def _string(value: Any) -> str:
@@ -274,30 +266,37 @@ def _number(value: Any) -> float:
     raise ValueError("Input should be a valid number")
 
 
-def _datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            pass
-        raise ValueError(
-            "Input should be a valid datetime or date, in ISO 8601 (e.g. 2026-12-01T09:00:00Z)"
-        )
-    raise ValueError("Input should be a valid datetime")
+def _iso_8601(kind: type[datetime] | type[time], unreadable: str, not_text: str) -> Check:
+    def coerce(value: Any) -> datetime | time:
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str):
+            try:
+                return kind.fromisoformat(value)
+            except ValueError:
+                pass
+            raise ValueError(unreadable)
+        raise ValueError(not_text)
+
+    return coerce
 
 
-def _time(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    if isinstance(value, str):
-        try:
-            return time.fromisoformat(value)
-        except ValueError:
-            pass
-        raise ValueError("Input should be in a valid time format, HH:MM[:SS] (e.g. 09:00)")
-    raise ValueError("Input should be a valid time")
+_SIMPLE_TYPES: dict[Any, Check] = {
+    str: _string,
+    bool: _boolean,
+    int: _integer,
+    float: _number,
+    datetime: _iso_8601(
+        datetime,
+        "Input should be a valid datetime or date, in ISO 8601 (e.g. 2026-12-01T09:00:00Z)",
+        "Input should be a valid datetime",
+    ),
+    time: _iso_8601(
+        time,
+        "Input should be in a valid time format, HH:MM[:SS] (e.g. 09:00)",
+        "Input should be a valid time",
+    ),
+}
 
 
 def _tuple_of(coerce_item: Check) -> Check:
@@ -345,9 +344,7 @@ def _json_value(value: Any) -> Any:
         return value.as_json_dict()
     if isinstance(value, tuple):
         return [_json_value(item) for item in value]
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None).isoformat() + _utc_offset(value)
-    if isinstance(value, time):
+    if isinstance(value, datetime | time):
         return value.replace(tzinfo=None).isoformat() + _utc_offset(value)
     return value
 
