@@ -84,6 +84,11 @@ def shared_moto() -> MotoEndpoint:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # The roles SAM creates attach AWS managed policies, which moto then knows.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        # Everything lives in one account. Without this, moto finds the account of every request
+        # signed with a role session's key by looking the key up in each partition's IAM (aws,
+        # aws-cn, aws-us-gov, ...), which creates all six, each loading the 1,500-odd AWS managed
+        # policies, and the next reset rebuilds all six again: seconds per runtime.
+        os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
         iam.install()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
