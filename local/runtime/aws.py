@@ -8,10 +8,12 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import boto3
 import requests
+from moto.iam import models as moto_iam
 from moto.server import ThreadedMotoServer
 
 from local.runtime import iam
@@ -75,6 +77,21 @@ class MotoEndpoint:
 _shared_moto: MotoEndpoint | None = None
 
 
+@cache
+def _aws_managed_policy_data() -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(moto_iam.aws_managed_policies_data)
+    return parsed
+
+
+def _aws_managed_policies(backend: Any) -> list[Any]:
+    """moto's IAMBackend._init_aws_policies with the policies' JSON (over 1 MB) parsed once per
+    process, not again for each IAM backend moto builds: one at each reset and one after it."""
+    return [
+        moto_iam.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+        for name, data in _aws_managed_policy_data().items()
+    ]
+
+
 def shared_moto() -> MotoEndpoint:
     """One moto server per process, emptied for each runtime: the functions' AWS clients are
     made once per process (as once per Lambda container) and keep pointing at it."""
@@ -84,6 +101,7 @@ def shared_moto() -> MotoEndpoint:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # The roles SAM creates attach AWS managed policies, which moto then knows.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        moto_iam.IAMBackend._init_aws_policies = _aws_managed_policies  # type: ignore[method-assign,assignment]
         # Everything lives in one account. Without this, moto finds the account of every request
         # signed with a role session's key by looking the key up in each partition's IAM (aws,
         # aws-cn, aws-us-gov, ...), which creates all six, each loading the 1,500-odd AWS managed
