@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import requests
+from moto import backends as moto_backends
 from moto.iam import models as moto_iam
 from moto.server import ThreadedMotoServer
 
@@ -92,6 +93,16 @@ def _aws_managed_policies(backend: Any) -> list[Any]:
     ]
 
 
+_list_moto_modules = moto_backends.list_of_moto_modules
+
+
+@cache
+def _moto_modules() -> tuple[str, ...]:
+    """moto's own package folders, listed once: its server lists them (174 stat calls) for every
+    request to tell a service's name from a host name, milliseconds a request."""
+    return tuple(_list_moto_modules())
+
+
 def shared_moto() -> MotoEndpoint:
     """One moto server per process, emptied for each runtime: the functions' AWS clients are
     made once per process (as once per Lambda container) and keep pointing at it."""
@@ -102,6 +113,7 @@ def shared_moto() -> MotoEndpoint:
         # The roles SAM creates attach AWS managed policies, which moto then knows.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         moto_iam.IAMBackend._init_aws_policies = _aws_managed_policies  # type: ignore[method-assign,assignment]
+        moto_backends.list_of_moto_modules = _moto_modules
         # Everything lives in one account. Without this, moto finds the account of every request
         # signed with a role session's key by looking the key up in each partition's IAM (aws,
         # aws-cn, aws-us-gov, ...), which creates all six, each loading the 1,500-odd AWS managed
