@@ -33,6 +33,14 @@ _ADMIN_POLICY = {
 }
 
 
+@cache
+def _clients_session() -> boto3.session.Session:
+    """The session of the runtime's own clients, kept across runtimes: a new session reads
+    botocore's service models again (a fifth of a second for the runtime's set-up alone). Each
+    client is given its keys, so none depends on the session's credentials."""
+    return boto3.session.Session()
+
+
 @dataclass
 class MotoEndpoint:
     server: ThreadedMotoServer
@@ -46,7 +54,7 @@ class MotoEndpoint:
     def client(self, service: str, credentials: Mapping[str, str] | None = None) -> Any:
         """A client acting as the admin, or with the given credentials (a function's role)."""
         keys = credentials or self.admin
-        return boto3.client(  # type: ignore[call-overload]
+        return _clients_session().client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.url,
             region_name=REGION,
