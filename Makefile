@@ -52,11 +52,13 @@ demo: $(INSTALLED)
 serve: $(INSTALLED)
 	$(PY) -m local.demo --outbox outbox --serve
 
-# The suites on the development Python and on the Lambda runtime's run side by side: each keeps
-# about one core busy.
-test: lint typecheck validate security
-	$(MAKE) --no-print-directory -j2 --output-sync=target suites runtime-suites
-	$(MAKE) --no-print-directory artifact e2e load-ci
+# Two at a time, as each keeps about one core busy: first the checks (the security venv installs
+# while mypy runs), then the suites, longest first, each starting as soon as a core is free: unit
+# and integration on the development Python and on the Lambda runtime's, the end-to-end tests,
+# the load test and the built artifact. Chromium and SpamAssassin install first, one at a time.
+test: chromium spamassassin
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck validate security
+	$(MAKE) --no-print-directory -j2 --output-sync=target suites runtime-suites e2e load-ci artifact
 
 suites:
 	$(MAKE) --no-print-directory -j1 unit integration

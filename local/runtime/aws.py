@@ -8,10 +8,13 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import boto3
 import requests
+from moto import backends as moto_backends
+from moto.iam import models as moto_iam
 from moto.server import ThreadedMotoServer
 
 from local.runtime import iam
@@ -30,6 +33,14 @@ _ADMIN_POLICY = {
 }
 
 
+@cache
+def _clients_session() -> boto3.session.Session:
+    """The session of the runtime's own clients, kept across runtimes: a new session reads
+    botocore's service models again (a fifth of a second for the runtime's set-up alone). Each
+    client is given its keys, so none depends on the session's credentials."""
+    return boto3.session.Session()
+
+
 @dataclass
 class MotoEndpoint:
     server: ThreadedMotoServer
@@ -43,7 +54,7 @@ class MotoEndpoint:
     def client(self, service: str, credentials: Mapping[str, str] | None = None) -> Any:
         """A client acting as the admin, or with the given credentials (a function's role)."""
         keys = credentials or self.admin
-        return boto3.client(  # type: ignore[call-overload]
+        return _clients_session().client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.url,
             region_name=REGION,
@@ -75,6 +86,31 @@ class MotoEndpoint:
 _shared_moto: MotoEndpoint | None = None
 
 
+@cache
+def _aws_managed_policy_data() -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(moto_iam.aws_managed_policies_data)
+    return parsed
+
+
+def _aws_managed_policies(backend: Any) -> list[Any]:
+    """moto's IAMBackend._init_aws_policies with the policies' JSON (over 1 MB) parsed once per
+    process, not again for each IAM backend moto builds: one at each reset and one after it."""
+    return [
+        moto_iam.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+        for name, data in _aws_managed_policy_data().items()
+    ]
+
+
+_list_moto_modules = moto_backends.list_of_moto_modules
+
+
+@cache
+def _moto_modules() -> tuple[str, ...]:
+    """moto's own package folders, listed once: its server lists them (174 stat calls) for every
+    request to tell a service's name from a host name, milliseconds a request."""
+    return tuple(_list_moto_modules())
+
+
 def shared_moto() -> MotoEndpoint:
     """One moto server per process, emptied for each runtime: the functions' AWS clients are
     made once per process (as once per Lambda container) and keep pointing at it."""
@@ -84,6 +120,13 @@ def shared_moto() -> MotoEndpoint:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         # The roles SAM creates attach AWS managed policies, which moto then knows.
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        moto_iam.IAMBackend._init_aws_policies = _aws_managed_policies  # type: ignore[method-assign,assignment]
+        moto_backends.list_of_moto_modules = _moto_modules
+        # Everything lives in one account. Without this, moto finds the account of every request
+        # signed with a role session's key by looking the key up in each partition's IAM (aws,
+        # aws-cn, aws-us-gov, ...), which creates all six, each loading the 1,500-odd AWS managed
+        # policies, and the next reset rebuilds all six again: seconds per runtime.
+        os.environ["MOTO_ACCOUNT_ID"] = ACCOUNT_ID
         iam.install()
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
