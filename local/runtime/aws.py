@@ -15,6 +15,7 @@ import boto3
 import requests
 from moto import backends as moto_backends
 from moto.iam import models as moto_iam
+from moto.kms import models as moto_kms
 from moto.server import ThreadedMotoServer
 
 from local.runtime import iam
@@ -111,6 +112,23 @@ def _moto_modules() -> tuple[str, ...]:
     return tuple(_list_moto_modules())
 
 
+_generate_private_key = moto_kms.generate_private_key
+
+
+@cache
+def _unused_private_key() -> Any:
+    return _generate_private_key("SYMMETRIC_DEFAULT")
+
+
+def _kms_private_key(key_spec: str) -> Any:
+    """moto makes an RSA key pair for every KMS key, a symmetric one too (AWS gives it none, and
+    moto uses it only to sign and verify, which a symmetric key cannot): a tenth of a second of
+    CPU per runtime. The symmetric keys share one, made once per process."""
+    if key_spec == "SYMMETRIC_DEFAULT":
+        return _unused_private_key()
+    return _generate_private_key(key_spec)
+
+
 def shared_moto() -> MotoEndpoint:
     """One moto server per process, emptied for each runtime: the functions' AWS clients are
     made once per process (as once per Lambda container) and keep pointing at it."""
@@ -122,6 +140,7 @@ def shared_moto() -> MotoEndpoint:
         os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         moto_iam.IAMBackend._init_aws_policies = _aws_managed_policies  # type: ignore[method-assign,assignment]
         moto_backends.list_of_moto_modules = _moto_modules
+        moto_kms.generate_private_key = _kms_private_key
         # Everything lives in one account. Without this, moto finds the account of every request
         # signed with a role session's key by looking the key up in each partition's IAM (aws,
         # aws-cn, aws-us-gov, ...), which creates all six, each loading the 1,500-odd AWS managed
