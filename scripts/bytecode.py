@@ -78,11 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", required=True, help="the Lambda runtime's Python")
     arguments = parser.parse_args(argv)
     compile_build(arguments.build_dir, arguments.python)
-    missing = uncompiled(arguments.build_dir, cache_tag(arguments.python))
+    tag = cache_tag(arguments.python)
+    missing = uncompiled(arguments.build_dir, tag)
     if missing:
         print(f"{len(missing)} module(s) left without bytecode, e.g. {missing[0]}")
         return 1
-    print(f"Compiled {arguments.build_dir} to bytecode for {cache_tag(arguments.python)}")
+    print(f"Compiled {arguments.build_dir} to bytecode for {tag}")
     return 0
 
 
