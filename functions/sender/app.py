@@ -46,7 +46,11 @@ processor = ReportingBatchProcessor(event_type=EventType.SQS)
 idempotency = IdempotencyConfig(
     event_key_jmespath=SENDER_IDEMPOTENCY_KEY, expires_after_seconds=3600
 )
-persistence = DynamoDBPersistenceLayer(table_name=settings().need("idempotency_table"))
+# On the container's one session: Powertools would make a session of its own, which loads
+# botocore's endpoint rules and the DynamoDB model a second time on every cold start.
+persistence = DynamoDBPersistenceLayer(
+    table_name=settings().need("idempotency_table"), boto3_client=aws_client("dynamodb")
+)
 
 
 @cache
