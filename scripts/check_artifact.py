@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from local.runtime.template import REPO_ROOT, LocalNames, TemplateResolver, load_template
-from scripts.bytecode import cache_tag, compile_build, uncompiled
+from scripts.bytecode import cache_tag, compile_build, uncompiled, uncompiled_templates
 
 HOST_BUILD = REPO_ROOT / ".aws-sam" / "host"
 LAYER_PACKAGE = "surveys"
@@ -242,6 +242,10 @@ def check(build_dir: Path, python: str, region: str) -> int:
     if missing:
         failed += 1
         print(f"FAILED {len(missing)} module(s) without bytecode, e.g. {missing[0]}")
+    templates = uncompiled_templates(build_dir, python)
+    if templates:
+        failed += 1
+        print(f"FAILED {len(templates)} template(s) compiled at first render: {templates}")
     for function in built_functions(template, region):
         failures = import_failures(python, build_dir / function.logical_id, layer, function, region)
         if failures:
@@ -267,11 +271,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     architecture = host_architecture()
-    build_dir = arguments.build_dir or build_for_host(architecture, arguments.python)
+    build_dir = (arguments.build_dir or build_for_host(architecture, arguments.python)).resolve()
     print(f"Importing every function from {build_dir} on {arguments.python} ({architecture})")
     failed = check(build_dir, arguments.python, arguments.region)
     if failed:
-        print(f"{failed} function(s) cannot be loaded from the built artifact")
+        print(f"The built artifact fails {failed} check(s): see FAILED above")
         return 1
     print("Every function loads from the built artifact")
     return 0
