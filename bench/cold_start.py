@@ -15,15 +15,19 @@ As deployed: each function imported from the built artifact (`make artifact`'s c
 machine's architecture, built here when missing) by the Lambda runtime's Python with only the
 function and the layer on its path, writing no bytecode as on Lambda's read-only file system:
 once with the `.pyc` the build compiled (scripts/bytecode.py), once with none found, which is what
-every cold start paid when `sam build` alone made the artifact.
+every cold start paid when `sam build` alone made the artifact. Beside them, the libraries each
+function loads from the layer (boto3, Powertools, Jinja2, PynamoDB...) imported alone in the same
+order, without the project's code: the least that function's import can cost while it stands on
+those libraries.
 
-The rating page: a fresh interpreter imports the rating webhook and answers the GET of a survey
-link (a real survey in moto, its secret read from Secrets Manager), then answers it again warm.
-Lambda gives a function CPU in proportion to its memory, a whole vCPU at 1,769 MB
+The rating page: a fresh interpreter imports the rating webhook, from the built artifact on the
+runtime's Python when this machine has it (from the source otherwise), and answers the GET of a
+survey link (a real survey in moto, its secret read from Secrets Manager), then answers it again
+warm. Lambda gives a function CPU in proportion to its memory, a whole vCPU at 1,769 MB
 (docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html): the process runs under that
 share as a CPU quota (a cgroup's cpu.max, or cpu.cfs_quota_us on cgroup v1) where this machine
-lets us set one, and unthrottled beside it. Measured on this machine's CPython, not Lambda's
-arm64 3.13; moto answers the AWS calls in this process, unthrottled.
+lets us set one, and unthrottled beside it. Measured on this machine's architecture, not Lambda's
+arm64; moto answers the AWS calls in this process, unthrottled.
 """
 
 from __future__ import annotations
@@ -87,11 +91,40 @@ IMPORT_DEPLOYED = textwrap.dedent(
     print(time.perf_counter() - started)
     """
 )
+# Lists, in the order they were imported, the modules a function's import loads from the layer
+# other than the project's own `surveys` package: the libraries it stands on.
+LAYER_LIBRARIES = textwrap.dedent(
+    """
+    import importlib, json, sys
+    task_root, layer, module = sys.argv[1:4]
+    sys.path[:0] = [task_root, layer]
+    importlib.import_module(module)
+    print(json.dumps([
+        name for name, loaded in list(sys.modules.items())
+        if (getattr(loaded, "__file__", None) or "").startswith(layer + "/")
+        and name.partition(".")[0] != "surveys"
+    ]))
+    """
+)
+# Imports those libraries alone, in that order.
+IMPORT_LIBRARIES = textwrap.dedent(
+    """
+    import importlib, json, sys, time
+    task_root, layer, names = sys.argv[1:4]
+    sys.path[:0] = [task_root, layer]
+    started = time.perf_counter()
+    for name in json.loads(names):
+        importlib.import_module(name)
+    print(time.perf_counter() - started)
+    """
+)
 # Imports the handler, then answers the event: the first response is a cold start's, from the
-# first line of INIT to the handler's return; the next ones are a warm container's.
+# first line of INIT to the handler's return; the next ones are a warm container's. Arguments
+# after the fourth go first on the path: the artifact's function and layer.
 FIRST_RESPONSE = textwrap.dedent(
     """
     import importlib.util, json, statistics, sys, time, types
+    sys.path[:0] = sys.argv[5:]
     started = time.perf_counter()
     spec = importlib.util.spec_from_file_location("app", sys.argv[1])
     module = importlib.util.module_from_spec(spec)
@@ -120,9 +153,14 @@ FIRST_RESPONSE = textwrap.dedent(
 
 
 def run_python(
-    code: str, arguments: list[str], environment: dict[str, str], cgroup: Path | None = None
+    code: str,
+    arguments: list[str],
+    environment: dict[str, str],
+    cgroup: Path | None = None,
+    interpreter: list[str] | None = None,
 ) -> tuple[str, float]:
-    """What a fresh interpreter printed, and how long its whole process took."""
+    """What a fresh interpreter (this one unless `interpreter`) printed, and how long its whole
+    process took."""
 
     def join_cgroup() -> None:
         if cgroup is not None:
@@ -130,7 +168,7 @@ def run_python(
 
     started = time.perf_counter()
     output = subprocess.run(
-        [sys.executable, "-c", code, *arguments],
+        [*(interpreter or [sys.executable]), "-c", code, *arguments],
         env=environment,
         capture_output=True,
         text=True,
@@ -228,11 +266,19 @@ def runtime_python() -> str | None:
     return found.stdout.strip() if found.returncode == 0 else None
 
 
-def deployed_rows(python: str, repeat: int) -> list[tuple[object, ...]]:
-    """Each function's import from the built artifact, with its bytecode and from source."""
+def host_build(python: str) -> Path:
+    """`make artifact`'s build for this machine's architecture, built when missing."""
     build_dir = HOST_BUILD / "build"
     if not (build_dir / "SharedLayer").is_dir():
         build_for_host(host_architecture(), python)
+    return build_dir
+
+
+def deployed_rows(python: str, repeat: int) -> list[tuple[object, ...]]:
+    """Each function's import from the built artifact, with its bytecode and from source; and
+    the libraries it loads from the layer imported alone, with their bytecode: the least its
+    import can cost whatever the project's own code does."""
+    build_dir = host_build(python)
     layer = build_dir / "SharedLayer" / "python"
     functions = sorted(
         built_functions(load_template(REPO_ROOT / "template.yaml"), "us-east-1"),
@@ -242,34 +288,60 @@ def deployed_rows(python: str, repeat: int) -> list[tuple[object, ...]]:
         (function.logical_id, function, function.handler.rsplit(".", 1)[0])
         for function in functions
     ]
-    seconds: dict[tuple[str, bool], list[float]] = {}
+    seconds: dict[tuple[str, str], list[float]] = {}
+
+    def run(script: str, arguments: list[str], environment: dict[str, str]) -> str:
+        return subprocess.run(
+            [python, "-S", "-B", "-c", script, *arguments],
+            env=environment,
+            cwd=arguments[0],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
     with tempfile.TemporaryDirectory() as no_bytecode:
         for round_ in range(repeat + 1):
             for name, function, module in subjects:
                 task_root = build_dir / function.logical_id
                 environment = lambda_environment(function, task_root, "us-east-1")
-                for compiled in (True, False):
-                    if not compiled:
-                        # Python then looks for bytecode only there, where there is none.
-                        environment = {**environment, "PYTHONPYCACHEPREFIX": no_bytecode}
-                    arguments = [str(task_root), str(layer), module]
-                    output = subprocess.run(
-                        [python, "-S", "-B", "-c", IMPORT_DEPLOYED, *arguments],
-                        env=environment,
-                        cwd=task_root,
-                        capture_output=True,
-                        text=True,
-                        check=True,
-                    ).stdout
-                    if round_:  # the first round reads the files into the page cache
-                        seconds.setdefault((name, compiled), []).append(float(output))
-    boto3_compiled = statistics.median(seconds["import boto3", True])
+                arguments = [str(task_root), str(layer), module]
+                libraries = run(LAYER_LIBRARIES, arguments, environment).strip()
+                outputs = {
+                    "bytecode": run(IMPORT_DEPLOYED, arguments, environment),
+                    # Python then looks for bytecode only there, where there is none.
+                    "source": run(
+                        IMPORT_DEPLOYED,
+                        arguments,
+                        {**environment, "PYTHONPYCACHEPREFIX": no_bytecode},
+                    ),
+                    "libraries": run(
+                        IMPORT_LIBRARIES, [str(task_root), str(layer), libraries], environment
+                    ),
+                }
+                if round_:  # the first round reads the files into the page cache
+                    for kind, output in outputs.items():
+                        seconds.setdefault((name, kind), []).append(float(output))
+    boto3_compiled = seconds["import boto3", "bytecode"]
+
+    def ms(name: str, kind: str) -> str:
+        return f"{1000 * statistics.median(seconds[name, kind]):.0f}"
+
+    def ratio(name: str, kind: str) -> str:
+        # Each round's against its own `import boto3`, as in the first table.
+        ratios = [
+            one / boto3 for one, boto3 in zip(seconds[name, kind], boto3_compiled, strict=True)
+        ]
+        return f"{statistics.median(ratios):.2f}"
+
     return [
         (
             name,
-            f"{1000 * statistics.median(seconds[name, False]):.0f}",
-            f"{1000 * statistics.median(seconds[name, True]):.0f}",
-            f"{statistics.median(seconds[name, True]) / boto3_compiled:.2f}",
+            ms(name, "source"),
+            ms(name, "bytecode"),
+            ratio(name, "bytecode"),
+            ms(name, "libraries"),
+            ratio(name, "libraries"),
         )
         for name, _, _ in subjects
     ]
@@ -316,14 +388,27 @@ def main() -> None:
         webhook = bench.runtime.functions["RatingWebhookFunction"]
         sizes = sorted(set(arguments.memory or [256, webhook.memory_mb]))
         page_environment = {**base, **webhook.environment, **webhook.credentials}
+        python = runtime_python()
+        if python is None:
+            page_from = f"from {webhook.code_dir} on Python {sys.version.split()[0]}"
+            page_code, page_path, interpreter = webhook.code_dir / "app.py", [], None
+        else:
+            build_dir = host_build(python)
+            task_root = build_dir / "RatingWebhookFunction"
+            page_from = f"as deployed, from {build_dir} on {python}"
+            page_code = task_root / "app.py"
+            page_path = [str(task_root), str(build_dir / "SharedLayer" / "python")]
+            # Isolated: only the artifact's function and layer, no bytecode written.
+            interpreter = [python, "-I", "-S", "-B"]
         page_rows: list[tuple[object, ...]] = []
         quotas: list[str] = []
         for size in [*sizes, None]:
             page_arguments = [
-                str(webhook.code_dir / "app.py"),
+                str(page_code),
                 json.dumps(event),
                 str(size or webhook.memory_mb),
                 "5",
+                *page_path,
             ]
             with cpu_quota(size) if size else _unthrottled() as (cgroup, quota):
                 if size:
@@ -332,7 +417,9 @@ def main() -> None:
                     continue
                 results = [
                     json.loads(
-                        run_python(FIRST_RESPONSE, page_arguments, page_environment, cgroup)[0]
+                        run_python(
+                            FIRST_RESPONSE, page_arguments, page_environment, cgroup, interpreter
+                        )[0]
                     )
                     for _ in range(max(3, arguments.repeat // 2))
                 ]
@@ -351,7 +438,6 @@ def main() -> None:
         f"(Python {sys.version.split()[0]}, {os.cpu_count()} CPUs)\n"
     )
     print(table(rows, ("module", "import ms", "whole process ms", "x import boto3")))
-    python = runtime_python()
     if python is None:
         print("\nas deployed: not measured, this machine has no Python of the Lambda runtime")
     else:
@@ -368,10 +454,21 @@ def main() -> None:
         print(
             table(
                 deployed_rows(python, arguments.repeat),
-                ("module", "no bytecode ms", "built bytecode ms", "x import boto3 (bytecode)"),
+                (
+                    "module",
+                    "no bytecode ms",
+                    "built bytecode ms",
+                    "x import boto3",
+                    "its libraries alone ms",
+                    "x import boto3",
+                ),
             )
         )
-    print("\nthe rating page (GET of a survey link); CPU quotas: " + "; ".join(quotas) + "\n")
+    print(
+        f"\nthe rating page (GET of a survey link), {page_from}; CPU quotas: "
+        + "; ".join(quotas)
+        + "\n"
+    )
     print(
         table(
             page_rows,
