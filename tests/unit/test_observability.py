@@ -4,11 +4,16 @@ metric."""
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit
 
+from local.runtime.template import REPO_ROOT, load_template
+from scripts.check_artifact import built_functions
 from surveys import observability
 from surveys.observability import EmailMaskingFormatter, SurveyMetrics, correlated, mask_email
 
@@ -114,3 +119,59 @@ def test_counts_of_different_survey_metrics_are_published_with_their_own_dimensi
         assert directive["Namespace"] == "KustomerSurveys/test"
         assert document["service"] == "sender"
         assert set(directive["Dimensions"][0]) >= {"service", "survey_metric"}
+
+
+# With tracing on, as in Lambda: the X-Ray SDK's patches made, then whether requests is loaded and
+# whether its calls would be recorded.
+_TRACER_LOADED = """
+import json, sys
+from surveys.observability import tracer
+tracer._loaded()
+requests = sys.modules.get("requests")
+print(json.dumps({
+    "requests_imported": requests is not None,
+    "requests_traced": requests is not None and hasattr(requests.Session.request, "__wrapped__"),
+}))
+"""
+
+
+def _tracer_in(logical_id: str) -> dict[str, bool]:
+    functions = {
+        function.logical_id: function
+        for function in built_functions(load_template(REPO_ROOT / "template.yaml"), "us-east-1")
+    }
+    environment = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(REPO_ROOT / "layers" / "shared"),
+        "AWS_DEFAULT_REGION": "us-east-1",
+        **functions[logical_id].environment,
+        "LAMBDA_TASK_ROOT": str(REPO_ROOT / "functions"),
+        "POWERTOOLS_TRACE_DISABLED": "false",
+        "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+    }
+    finished = subprocess.run(
+        [sys.executable, "-c", _TRACER_LOADED],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    result: dict[str, bool] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize(
+    "logical_id", ["ScannerFunction", "SenderFunction", "WritebackFunction", "ReconcileFunction"]
+)
+def test_a_function_that_calls_kustomer_records_each_call_in_its_trace(logical_id: str) -> None:
+    assert _tracer_in(logical_id) == {"requests_imported": True, "requests_traced": True}
+
+
+@pytest.mark.parametrize(
+    "logical_id", ["RatingWebhookFunction", "SesEventsFunction", "AlertsFunction"]
+)
+def test_a_function_that_never_calls_kustomer_does_not_load_requests_to_trace_it(
+    logical_id: str,
+) -> None:
+    assert _tracer_in(logical_id) == {"requests_imported": False, "requests_traced": False}
