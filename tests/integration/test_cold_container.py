@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +15,7 @@ from urllib.parse import urlsplit
 from local.kustomer_sim import KustomerSimulator
 from local.runtime.events import http_api_event, sqs_event
 from local.runtime.runtime import LocalRuntime
+from tests.fresh_interpreter import run_fresh
 from tests.integration.helpers import add_due_conversation
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -56,16 +55,11 @@ COLD_START = textwrap.dedent(
 
 def _cold_start(runtime: LocalRuntime, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
     function = runtime.functions[logical_id]
-    finished = subprocess.run(
-        [sys.executable, "-c", COLD_START, str(function.code_dir / "app.py"), json.dumps(event)],
-        env={**os.environ, **function.environment, **function.credentials},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return run_fresh(
+        COLD_START,
+        [str(function.code_dir / "app.py"), json.dumps(event)],
+        {**os.environ, **function.environment, **function.credentials},
     )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    result: dict[str, Any] = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result
 
 
 def test_a_cold_sender_sends_its_first_survey_on_one_botocore_session(

@@ -5,8 +5,6 @@ import io
 import json
 import logging
 import os
-import subprocess
-import sys
 
 import pytest
 from aws_lambda_powertools import Logger
@@ -16,6 +14,7 @@ from local.runtime.template import REPO_ROOT, load_template
 from scripts.check_artifact import built_functions
 from surveys import observability
 from surveys.observability import EmailMaskingFormatter, SurveyMetrics, correlated, mask_email
+from tests.fresh_interpreter import run_fresh
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -149,16 +148,7 @@ def _tracer_in(logical_id: str) -> dict[str, bool]:
         "POWERTOOLS_TRACE_DISABLED": "false",
         "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
     }
-    finished = subprocess.run(
-        [sys.executable, "-c", _TRACER_LOADED],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    result: dict[str, bool] = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result
+    return run_fresh(_TRACER_LOADED, [], environment)
 
 
 @pytest.mark.parametrize(
