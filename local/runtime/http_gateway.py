@@ -8,6 +8,7 @@ import re
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import urlsplit
 
 from local.runtime.events import http_api_event
@@ -62,52 +63,71 @@ class HttpGateway:
         self._server.shutdown()
         self._server.server_close()
 
-    def answer(self, request: BaseHTTPRequestHandler) -> None:
-        split = urlsplit(request.path)
-        method = request.command
-        length = int(request.headers.get("Content-Length") or 0)
-        body = request.rfile.read(length) if length else b""
+    def routed(
+        self,
+        method: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes = b"",
+        source_ip: str = "127.0.0.1",
+    ) -> tuple[Route, dict[str, Any]] | None:
+        """The template's route for a request (`target`: its path and query, or a whole URL) and
+        the HTTP API event API Gateway would invoke its function with; None when no route takes
+        it."""
+        split = urlsplit(target)
         for route in self.routes:
             parameters = route.match(method, split.path)
-            if parameters is None:
-                continue
-            event = http_api_event(
-                method=method,
-                raw_path=split.path,
-                raw_query=split.query,
-                headers=dict(request.headers.items()),
-                body=body,
-                route_key=route.route_key,
-                path_parameters=parameters,
-                source_ip=request.client_address[0],
-            )
-            try:
-                response = route.function.invoke(event)
-            except Exception:
-                # API Gateway's answer when the integration fails.
-                self._write(
-                    request,
-                    500,
-                    {"Content-Type": "application/json"},
-                    b'{"message":"Internal Server Error"}',
+            if parameters is not None:
+                return route, http_api_event(
+                    method=method,
+                    raw_path=split.path,
+                    raw_query=split.query,
+                    headers=headers,
+                    body=body,
+                    route_key=route.route_key,
+                    path_parameters=parameters,
+                    source_ip=source_ip,
                 )
-                raise
-            payload = response.get("body") or ""
-            raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
-            headers = dict(response.get("headers") or {})
+        return None
+
+    def answer(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        found = self.routed(
+            request.command,
+            request.path,
+            dict(request.headers.items()),
+            body,
+            request.client_address[0],
+        )
+        if found is None:
             self._write(
                 request,
-                int(response.get("statusCode", 200)),
-                headers,
-                raw,
-                response.get("cookies") or [],
+                404,
+                {"Content-Type": "application/json"},
+                json.dumps({"message": "Not Found"}).encode(),
             )
             return
+        route, event = found
+        try:
+            response = route.function.invoke(event)
+        except Exception:
+            # API Gateway's answer when the integration fails.
+            self._write(
+                request,
+                500,
+                {"Content-Type": "application/json"},
+                b'{"message":"Internal Server Error"}',
+            )
+            raise
+        payload = response.get("body") or ""
+        raw = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode()
         self._write(
             request,
-            404,
-            {"Content-Type": "application/json"},
-            json.dumps({"message": "Not Found"}).encode(),
+            int(response.get("statusCode", 200)),
+            dict(response.get("headers") or {}),
+            raw,
+            response.get("cookies") or [],
         )
 
     @staticmethod

@@ -10,10 +10,9 @@ import os
 import textwrap
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from local.kustomer_sim import KustomerSimulator
-from local.runtime.events import http_api_event, sqs_event
+from local.runtime.events import sqs_event
 from local.runtime.runtime import LocalRuntime
 from tests.fresh_interpreter import run_fresh
 from tests.integration.helpers import add_due_conversation
@@ -88,18 +87,11 @@ def test_a_cold_rating_page_answers_the_first_click_on_one_botocore_session(
     add_due_conversation(simulator, NOW)
     runtime.scan(NOW)
     runtime.deliver()
-    link = urlsplit(runtime.sent_emails()[0].rating_links()[6])
-    token = link.path.rsplit("/", 1)[1]
-    event = http_api_event(
-        method="GET",
-        raw_path=link.path,
-        raw_query=link.query,
-        headers={"Accept-Language": "en", "User-Agent": "Mozilla/5.0"},
-        body=b"",
-        route_key="GET /r/{token}",
-        path_parameters={"token": token},
-        source_ip="127.0.0.1",
-    )
+    link = runtime.sent_emails()[0].rating_links()[6]
+    routed = runtime.gateway.routed("GET", link, {"Accept-Language": "en", "User-Agent": "Mozilla"})
+    assert routed is not None
+    route, event = routed
+    assert route.function.logical_id == "RatingWebhookFunction"
 
     cold = _cold_start(runtime, "RatingWebhookFunction", event)
 
