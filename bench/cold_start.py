@@ -45,11 +45,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from bench.common import bench_runtime, deliver_all, seed_due, table
 from bench.cost_model import LAMBDA_MB_PER_VCPU
-from local.runtime.events import http_api_event
 from local.runtime.template import REPO_ROOT, load_template
 from scripts.check_artifact import (
     HOST_BUILD,
@@ -300,13 +298,20 @@ def deployed_rows(python: str, repeat: int) -> list[tuple[object, ...]]:
             check=True,
         ).stdout
 
+    libraries = {
+        name: run(
+            LAYER_LIBRARIES,
+            [str(build_dir / function.logical_id), str(layer), module],
+            lambda_environment(function, build_dir / function.logical_id, "us-east-1"),
+        ).strip()
+        for name, function, module in subjects
+    }
     with tempfile.TemporaryDirectory() as no_bytecode:
         for round_ in range(repeat + 1):
             for name, function, module in subjects:
                 task_root = build_dir / function.logical_id
                 environment = lambda_environment(function, task_root, "us-east-1")
                 arguments = [str(task_root), str(layer), module]
-                libraries = run(LAYER_LIBRARIES, arguments, environment).strip()
                 outputs = {
                     "bytecode": run(IMPORT_DEPLOYED, arguments, environment),
                     # Python then looks for bytecode only there, where there is none.
@@ -316,7 +321,7 @@ def deployed_rows(python: str, repeat: int) -> list[tuple[object, ...]]:
                         {**environment, "PYTHONPYCACHEPREFIX": no_bytecode},
                     ),
                     "libraries": run(
-                        IMPORT_LIBRARIES, [str(task_root), str(layer), libraries], environment
+                        IMPORT_LIBRARIES, [str(task_root), str(layer), libraries[name]], environment
                     ),
                 }
                 if round_:  # the first round reads the files into the page cache
@@ -374,18 +379,14 @@ def main() -> None:
         seed_due(bench.simulator, bench.clock(), 1)
         bench.runtime.scan(bench.clock())
         deliver_all(bench.runtime)
-        link = urlsplit(bench.runtime.sent_emails()[0].rating_links()[6])
-        event = http_api_event(
-            method="GET",
-            raw_path=link.path,
-            raw_query=link.query,
-            headers={"Accept-Language": "en", "User-Agent": "Mozilla/5.0 bench"},
-            body=b"",
-            route_key="GET /r/{token}",
-            path_parameters={"token": link.path.rsplit("/", 1)[1]},
-            source_ip="127.0.0.1",
+        routed = bench.runtime.gateway.routed(
+            "GET",
+            bench.runtime.sent_emails()[0].rating_links()[6],
+            {"Accept-Language": "en", "User-Agent": "Mozilla/5.0 bench"},
         )
-        webhook = bench.runtime.functions["RatingWebhookFunction"]
+        assert routed is not None, "no route of the template takes a survey link"
+        route, event = routed
+        webhook = route.function
         sizes = sorted(set(arguments.memory or [256, webhook.memory_mb]))
         page_environment = {**base, **webhook.environment, **webhook.credentials}
         python = runtime_python()
